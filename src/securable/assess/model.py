@@ -1,0 +1,165 @@
+"""The assessment vocabulary shared by targets, checks, the engine and the reports.
+
+A *check* looks at one *target* and returns *findings*; each finding has a *verdict* and cites
+the requirement IDs it bears on. The engine folds findings into one verdict per requirement.
+These types are the contract between those parts; they hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+
+class Verdict(StrEnum):
+    """A finding's verdict. ``NOT_ASSESSED`` exists only at requirement level: no check touched it."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    NOT_APPLICABLE = "not_applicable"
+    MANUAL = "manual"  # a person must review the evidence
+    ERROR = "error"  # the check itself crashed or timed out
+    NOT_ASSESSED = "not_assessed"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class TargetKind(StrEnum):
+    FIRMWARE = "firmware"
+    HOST = "host"
+    DECLARATION = "declaration"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding was observed: a path inside a firmware image, or a host/port/service."""
+
+    path: str | None = None
+    line: int | None = None
+    host: str | None = None
+    port: int | None = None
+    service: str | None = None
+    field: str | None = None  # a declaration field, e.g. "support.end"
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation by one check. ``evidence`` must be JSON-serialisable."""
+
+    check: str
+    verdict: Verdict
+    message: str
+    requirements: tuple[str, ...]
+    severity: Severity = Severity.INFO
+    location: Location | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "check": self.check,
+            "verdict": self.verdict.value,
+            "severity": self.severity.value,
+            "requirements": list(self.requirements),
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }
+        if self.location is not None:
+            out["location"] = self.location.to_json()
+        return out
+
+
+class FileKind(StrEnum):
+    FILE = "file"
+    DIRECTORY = "dir"
+    SYMLINK = "symlink"
+    OTHER = "other"  # device node, FIFO, socket: indexed, never read
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """One entry of a firmware image's index. ``path`` is absolute inside the image ("/etc/shadow")."""
+
+    path: str
+    kind: FileKind
+    mode: int  # full st_mode bits (permission + setuid/setgid/sticky)
+    size: int
+    uid: int = 0
+    gid: int = 0
+    link: str | None = None  # symlink target as stored, for FileKind.SYMLINK
+
+
+@runtime_checkable
+class ImageView(Protocol):
+    """Read-only view of an unpacked firmware image. Every path is resolved *inside* the image
+    root (links that escape are clamped to the root), device nodes/FIFOs/sockets are never
+    opened, and reads are bounded."""
+
+    ref: str  # what the user gave (path to the directory or archive)
+
+    def files(self) -> Iterable[ImageFile]: ...
+
+    def entry(self, path: str) -> ImageFile | None: ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def read_bytes(self, path: str, limit: int = ...) -> bytes | None: ...
+
+    def read_text(self, path: str, limit: int = ...) -> str | None: ...
+
+    def glob(self, pattern: str) -> list[ImageFile]: ...
+
+
+class Check:
+    """Base class of every check. Subclasses set the class attributes and implement :meth:`run`.
+
+    The subclass docstring is the check's documentation (shown in reports and ``--list-checks``):
+    say what is looked at, why it matters, and how to fix a failure.
+    """
+
+    id: ClassVar[str]  # stable, dotted: "fw.credentials.empty-password"
+    title: ClassVar[str]
+    evidences: ClassVar[tuple[str, ...]]  # requirement IDs this check bears on
+    target: ClassVar[TargetKind]
+    severity: ClassVar[Severity] = Severity.MEDIUM  # default severity of a failing finding
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        verdict: Verdict,
+        message: str,
+        *,
+        location: Location | None = None,
+        evidence: Mapping[str, Any] | None = None,
+        severity: Severity | None = None,
+        requirements: tuple[str, ...] | None = None,
+    ) -> Finding:
+        """A finding of this check; failing findings default to the check's severity."""
+        if severity is None:
+            severity = self.severity if verdict is Verdict.FAIL else Severity.INFO
+        return Finding(
+            check=self.id,
+            verdict=verdict,
+            message=message,
+            requirements=requirements if requirements is not None else self.evidences,
+            severity=severity,
+            location=location,
+            evidence=dict(evidence or {}),
+        )
+
+    @classmethod
+    def describe(cls) -> str:
+        return (cls.__doc__ or "").strip()
