@@ -22,7 +22,7 @@ lint: bootstrap
 	$(VENV)/mypy
 
 demo: bootstrap
-	$(VENV)/securable demo
+	$(VENV)/securable catalog list --profile nistir8425
 
 bench: bootstrap
 	$(VENV)/python -m benchmarks

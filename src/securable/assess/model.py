@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
 class Verdict(StrEnum):
     """A finding's verdict. ``NOT_ASSESSED`` exists only at requirement level: no check touched it."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
     NOT_APPLICABLE = "not_applicable"
@@ -121,6 +122,23 @@ class ImageView(Protocol):
     def glob(self, pattern: str) -> list[ImageFile]: ...
 
 
+@dataclass(frozen=True)
+class AssessmentContext:
+    """What the engine tells every check of one run besides its own target.
+
+    The engine sets it as ``check.context`` before calling :meth:`Check.run` (each run gets
+    fresh check instances). ``targets`` holds every target of the run by kind, so that a
+    cross-check (declaration against firmware, say) can reach the other targets; ``vulndb`` is
+    the ``--vulndb`` folder of OSV records (also on the firmware target as ``.vulndb``).
+    """
+
+    profile: str
+    requirement_ids: tuple[str, ...] = ()  # the chosen profile's assessable requirement IDs
+    vulndb: Path | None = None
+    targets: Mapping[TargetKind, Any] = field(default_factory=dict)
+    catalog: Any = None  # securable.catalog.Catalog; typed loosely to keep this module import-free
+
+
 class Check:
     """Base class of every check. Subclasses set the class attributes and implement :meth:`run`.
 
@@ -133,6 +151,11 @@ class Check:
     evidences: ClassVar[tuple[str, ...]]  # requirement IDs this check bears on
     target: ClassVar[TargetKind]
     severity: ClassVar[Severity] = Severity.MEDIUM  # default severity of a failing finding
+    # False for checks that must not run beside others (e.g. probes that would overload a small
+    # device); the engine runs those one at a time after the parallel ones.
+    parallel: ClassVar[bool] = True
+    timeout: ClassVar[float | None] = None  # seconds; None = the engine's default per-check timeout
+    context: AssessmentContext | None = None  # set by the engine before run()
 
     def run(self, target: Any) -> Iterable[Finding]:
         raise NotImplementedError

@@ -128,7 +128,9 @@ class Catalog:
 
     def _unknown(self, what: str, wrong: str, pool: list[str]) -> UnknownRequirementError:
         close = self.suggest(wrong, pool)
-        hint = f"did you mean {', '.join(close)}?" if close else f"see `securable catalog list` for {what} IDs"
+        hint = (
+            f"did you mean {', '.join(close)}?" if close else f"see `securable catalog list` for {what} IDs"
+        )
         return UnknownRequirementError(f"unknown {what} '{wrong}'", diagnostics=hint)
 
 
@@ -138,7 +140,8 @@ def build_catalog(data_dir: Path) -> Catalog:
     files = sorted(fw_dir.glob("*.yaml"))
     if not files:
         raise CatalogDataError(
-            f"{fw_dir}: no framework files found", diagnostics="reinstall securable; its package data is missing"
+            f"{fw_dir}: no framework files found",
+            diagnostics="reinstall securable; its package data is missing",
         )
     frameworks: dict[str, Framework] = {}
     items: list[Item] = []

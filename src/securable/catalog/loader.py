@@ -12,7 +12,8 @@ the item and what is wrong, because a broken data file is an editing mistake som
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping as MappingT
+from collections.abc import Iterable
+from collections.abc import Mapping as MappingT
 from pathlib import Path
 from typing import Any
 
