@@ -10,6 +10,7 @@ import sys
 import typer
 
 from securable import __version__
+from securable._cli.assess_cmd import assess
 from securable._cli.catalog_cmd import app as catalog_app
 from securable.errors import SecurableError
 
@@ -21,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(catalog_app, name="catalog")
+app.command("assess")(assess)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,256 @@
+"""``securable assess``: assess a firmware image, a live host and/or a declaration against a profile.
+
+Exit codes (the CLI contract): 0 when the run finished and no requirement failed; 1 when a
+requirement failed (unless ``--fail-on never``); 2 for bad input or usage, with one line naming
+the input and the fix. Progress goes to stderr (a rich progress bar on a terminal, plain lines
+otherwise); the written report files and the summary go to stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from securable._cli.output import print_json, print_table
+from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
+from securable.assess.model import TargetKind
+from securable.assess.registry import ALL_CHECKS
+from securable.assess.reports import FORMATS, write_reports
+from securable.assess.targets import Declaration, FirmwareImage, load_live_host_class
+from securable.catalog import DEFAULT_PROFILE, load_catalog
+from securable.errors import UsageError, VulnDBError
+
+ALL_FORMATS = ",".join(FORMATS)
+
+
+def parse_ports(text: str) -> tuple[int, ...]:
+    """``"22,80,8000-8010"`` → sorted unique ports; raises :class:`UsageError` naming the bad part."""
+    ports: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                low_text, high_text = part.split("-", 1)
+                low, high = int(low_text), int(high_text)
+                if low > high:
+                    raise ValueError
+                ports.update(range(low, high + 1))
+            else:
+                ports.add(int(part))
+        except ValueError:
+            raise UsageError(
+                f"--ports: '{part}' is not a port or a range", diagnostics="use e.g. --ports 22,80,8000-8010"
+            ) from None
+    if not ports or min(ports) < 1 or max(ports) > 65535:
+        raise UsageError(
+            f"--ports: '{text}' has no ports in 1-65535", diagnostics="use e.g. --ports 22,80,443"
+        )
+    return tuple(sorted(ports))
+
+
+def parse_formats(text: str) -> list[str]:
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise UsageError(
+            f"--format: unknown format '{', '.join(unknown) or text}'",
+            diagnostics=f"choose from {ALL_FORMATS} (comma-separated)",
+        )
+    return list(dict.fromkeys(names))
+
+
+_HOST_AUTH = {
+    "none": "none",
+    "password": "password",
+    "unique-password": "password",
+    "user-set-password": "password",
+    "certificate": "certificate",
+    "token": "token",
+    "key": "token",
+}
+
+
+def declared_for_host(decl: Declaration) -> list[dict[str, Any]]:
+    """product.yaml's interfaces and port-bound services in the live-host target's vocabulary.
+
+    The host target knows interface kinds network/local/service and auth none/password/
+    certificate/token; richer declaration values are folded onto those (an unknown auth becomes
+    "not stated" rather than a guess).
+    """
+    out: list[dict[str, Any]] = []
+    for iface in decl.items("interfaces"):
+        kind = "network" if iface.get("kind") in ("network", "cloud-api") else "local"
+        out.append(
+            {
+                "name": iface["name"],
+                "kind": kind,
+                "protocol": iface.get("protocol"),
+                "port": iface.get("port"),
+                "auth": _HOST_AUTH.get(str(iface.get("auth"))),
+                "enabled": iface.get("enabled_by_default", True),
+                "purpose": iface.get("purpose", ""),
+            }
+        )
+    for service in decl.items("services"):
+        if service.get("port") is not None:
+            out.append(
+                {
+                    "name": service["name"],
+                    "kind": "service",
+                    "protocol": service.get("protocol"),
+                    "port": service["port"],
+                    "purpose": service.get("purpose", ""),
+                }
+            )
+    return out
+
+
+def _list_checks(as_json: bool) -> None:
+    if as_json:
+        print_json(
+            [
+                {"id": c.id, "target": c.target.value, "title": c.title, "requirements": list(c.evidences)}
+                for c in ALL_CHECKS
+            ]
+        )
+        return
+    print_table(
+        f"securable checks ({len(ALL_CHECKS)})",
+        ["id", "target", "title", "requirements"],
+        [[c.id, c.target.value, c.title, ", ".join(c.evidences)] for c in ALL_CHECKS],
+    )
+
+
+@contextlib.contextmanager
+def _progress_reporter() -> Any:
+    """A callback for engine progress: a rich bar on a terminal, plain lines otherwise."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if console.is_terminal:
+        with Progress(
+            TextColumn("[bold]assess"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=None)
+
+            def on_event(event: ProgressEvent) -> None:
+                bar.update(task, total=event.total, completed=event.done, description=event.check)
+
+            yield on_event
+        return
+
+    def plain(event: ProgressEvent) -> None:
+        sys.stderr.write(
+            f"securable: [{event.done}/{event.total}] {event.check} {event.status} "
+            f"({event.findings} findings)\n"
+        )
+        sys.stderr.flush()
+
+    yield plain
+
+
+def assess(
+    firmware: Path | None = typer.Option(
+        None, "--firmware", help="Firmware image: a folder, tar/tar.gz/tar.xz or squashfs root filesystem."
+    ),
+    host: str | None = typer.Option(
+        None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."
+    ),
+    ports: str | None = typer.Option(None, "--ports", help="Ports to probe on --host, e.g. 22,80,8000-8010."),
+    manifest: Path | None = typer.Option(None, "--manifest", help="The product declaration (product.yaml)."),
+    vulndb: Path | None = typer.Option(
+        None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
+    ),
+    profile: str = typer.Option(DEFAULT_PROFILE, "--profile", help="Profile to assess against."),
+    out: Path | None = typer.Option(None, "--out", help="Folder to write the reports into."),
+    formats: str = typer.Option(
+        ALL_FORMATS, "--format", help=f"Report formats, comma-separated: {ALL_FORMATS}."
+    ),
+    fail_on: str = typer.Option(
+        "fail", "--fail-on", help="'fail': exit 1 when a requirement fails; 'never'."
+    ),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", help="Seconds each check may take."),
+    list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
+    as_json: bool = typer.Option(False, "--json", help="With --list-checks: machine-readable output."),
+) -> None:
+    """Assess a firmware image, a live host and/or a declaration; write reports; exit 1 on a failure."""
+    if list_checks:
+        _list_checks(as_json)
+        return
+    if fail_on not in ("fail", "never"):
+        raise UsageError(
+            f"--fail-on: '{fail_on}' is not 'fail' or 'never'", diagnostics="use --fail-on fail|never"
+        )
+    if out is None:
+        raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: '{out}' is a file", diagnostics="name a folder (it is created if missing)")
+    if firmware is None and host is None and manifest is None:
+        raise UsageError(
+            "nothing to assess",
+            diagnostics="give --firmware PATH, --host ADDR and/or --manifest product.yaml",
+        )
+    if ports is not None and host is None:
+        raise UsageError("--ports needs --host", diagnostics="add --host ADDR or drop --ports")
+    if timeout <= 0:
+        raise UsageError(
+            f"--timeout: {timeout} is not positive", diagnostics="give seconds, e.g. --timeout 120"
+        )
+    if vulndb is not None and not vulndb.is_dir():
+        raise VulnDBError(
+            f"--vulndb: '{vulndb}' is not a folder",
+            diagnostics="give a folder of OSV JSON records (one per file)",
+        )
+    report_formats = parse_formats(formats)
+    port_list = parse_ports(ports) if ports is not None else None
+    catalog = load_catalog()
+    catalog.profile(profile)  # unknown profile: exit 2 before any slow work
+
+    with contextlib.ExitStack() as stack:
+        targets: dict[TargetKind, Any] = {}
+        declaration = Declaration.load(manifest) if manifest is not None else None
+        if declaration is not None:
+            targets[TargetKind.DECLARATION] = declaration
+        if host is not None:
+            live_host = load_live_host_class()
+            if live_host is None:
+                raise UsageError(
+                    "--host: live-host assessment is not available in this installation",
+                    diagnostics="assess the firmware and the declaration only (drop --host)",
+                )
+            if declaration is not None:
+                target = live_host(host, port_list, declared_interfaces=declared_for_host(declaration))
+            else:
+                target = live_host(host, port_list)
+            if hasattr(target, "close"):
+                stack.callback(target.close)
+            targets[TargetKind.HOST] = target
+        if firmware is not None:
+            targets[TargetKind.FIRMWARE] = stack.enter_context(FirmwareImage.open(firmware, vulndb=vulndb))
+        options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
+        with _progress_reporter() as on_event:
+            assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
+    for path in write_reports(assessment, out, report_formats):
+        sys.stdout.write(f"wrote {path}\n")
+    broken = [c.id for c in assessment.checks if c.status != "ok"]
+    if broken:
+        sys.stderr.write(
+            f"securable: warning: {len(broken)} check(s) crashed or timed out ({', '.join(broken)}); "
+            "their requirements are 'error' in the report\n"
+        )
+    counts = ", ".join(f"{k} {v}" for k, v in assessment.summary.items() if v)
+    sys.stdout.write(f"{assessment.profile}: {counts} ({len(assessment.requirements)} requirements)\n")
+    if assessment.failed and fail_on == "fail":
+        raise SystemExit(1)

@@ -1,0 +1,118 @@
+"""``decl.boot-services``: every service the firmware starts at boot is declared (cross-check)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from securable.assess.checks.declaration._common import field
+from securable.assess.model import (
+    Check,
+    FileKind,
+    Finding,
+    ImageView,
+    Location,
+    Severity,
+    TargetKind,
+    Verdict,
+)
+from securable.assess.targets.declaration import Declaration
+
+_RC_NAME = re.compile(r"^[SK]\d+(.*)$")
+_INETD_LINE = re.compile(r"^\s*([A-Za-z0-9_.+-]+)\s+(stream|dgram|raw|seqpacket)\s")
+# Units every systemd system enables for its own housekeeping; not product services.
+_SYSTEMD_PLUMBING = re.compile(
+    r"^(systemd-|getty@|serial-getty@|dbus|remote-fs|multi-user|graphical|network-online|"
+    r"sockets|timers|paths|basic|sysinit|local-fs|swap|cryptsetup|machines|e2scrub|fstrim|apt-daily|"
+    r"man-db|dpkg-db|logrotate|console-setup|keyboard-setup|networking|ifupdown|ssh-keygen)"
+)
+
+
+def normalise(name: str) -> str:
+    """``S50httpd`` / ``httpd.service`` / ``httpd@1.socket`` → ``httpd``, for comparing names."""
+    base = name.rsplit("/", 1)[-1]
+    base = re.sub(r"\.(service|socket|sh|init)$", "", base)
+    base = base.split("@", 1)[0]
+    match = _RC_NAME.match(base)
+    if match:
+        base = match.group(1)
+    return base.strip("-_.").lower()
+
+
+def boot_services(image: ImageView) -> dict[str, str]:
+    """Services the image starts at boot: normalised name → where that was found.
+
+    Looked at: systemd units enabled through ``*.wants/`` links, SysV ``rc?.d/S*`` links and
+    scripts, and ``inetd.conf`` services. A deliberately small reading; the firmware checks look
+    deeper at what those services expose.
+    """
+    found: dict[str, str] = {}
+    for entry in image.glob("/etc/systemd/system/*.wants/*") + image.glob("/lib/systemd/system/*.wants/*"):
+        if entry.path.endswith((".service", ".socket")):
+            name = normalise(entry.path)
+            if name and not _SYSTEMD_PLUMBING.match(name):
+                found.setdefault(name, entry.path)
+    for entry in (
+        image.glob("/etc/rc[2345S].d/S*")
+        + image.glob("/etc/rc.d/rc[2345S].d/S*")
+        + image.glob("/etc/rc.d/S*")
+    ):
+        if entry.kind in (FileKind.FILE, FileKind.SYMLINK):
+            name = normalise(entry.path)
+            if name:
+                found.setdefault(name, entry.path)
+    for conf in ("/etc/inetd.conf", "/etc/xinetd.conf"):
+        text = image.read_text(conf) or ""
+        for line in text.splitlines():
+            match = _INETD_LINE.match(line)
+            if match:
+                found.setdefault(match.group(1).lower(), conf)
+    return found
+
+
+class BootServicesDeclaredCheck(Check):
+    """Cross-check of the declaration against the firmware image: every service the image starts at
+    boot (systemd units enabled via ``*.wants``, SysV ``rc?.d/S*`` scripts, inetd services) must be
+    listed under ``services:`` in product.yaml. An undeclared service fails; a clean match passes.
+
+    Why: a conformance statement is only worth something if it matches the product; an undeclared
+    service at boot is an interface nobody assessed (TS 103 701 checks the device against the IXIT;
+    NIST IR 8425 asks that only needed interfaces are present).
+    Fix: remove the service from the image, or declare it (with its purpose) under ``services:``.
+    Runs only when both ``--manifest`` and ``--firmware`` are given.
+    """
+
+    id = "decl.boot-services"
+    title = "Services started at boot are all declared"
+    evidences = ("nistir8425:IAC-1a", "en303645:5.6-1", "cra:I.2.j")
+    target = TargetKind.DECLARATION
+    severity = Severity.HIGH
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        decl: Declaration = target
+        image = self.context.targets.get(TargetKind.FIRMWARE) if self.context is not None else None
+        if image is None:
+            return
+        declared = {normalise(str(s.get("name", ""))) for s in decl.items("services")}
+        declared |= {n[:-1] for n in declared if n.endswith("d")}  # "sshd" also covers "ssh"
+        found = boot_services(image)
+        undeclared = {
+            name: where
+            for name, where in found.items()
+            if name not in declared and name.rstrip("d") not in declared
+        }
+        for name, where in sorted(undeclared.items()):
+            yield self.finding(
+                Verdict.FAIL,
+                f"service '{name}' starts at boot but is not declared in product.yaml",
+                location=Location(path=where),
+                evidence={"service": name, "declared": sorted(declared)},
+            )
+        if not undeclared:
+            yield self.finding(
+                Verdict.PASS,
+                f"all {len(found)} service(s) started at boot are declared",
+                location=field("services"),
+                evidence={"services": found},
+            )

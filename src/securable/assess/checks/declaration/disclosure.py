@@ -1,0 +1,70 @@
+"""``decl.disclosure``: a vulnerability-report contact and a published disclosure policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from securable.assess.checks.declaration._common import field, is_contact, is_url
+from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.targets.declaration import Declaration
+
+
+class DisclosureCheck(Check):
+    """The declaration names where vulnerability reports go (an e-mail address or a web form) and
+    links the coordinated vulnerability disclosure policy.
+
+    Why: researchers and customers need one known place to report a vulnerability; NIST IR 8425,
+    EN 303 645 and the EU CRA all ask for it.
+    Fix: set ``disclosure.contact`` (e.g. security@example.com) and ``disclosure.policy_url``.
+    """
+
+    id = "decl.disclosure"
+    title = "Vulnerability disclosure contact and policy declared"
+    evidences = ("nistir8425:IQR-1a", "en303645:5.2-1", "cra:II.5", "cra:II.6", "cra:AII.2")
+    target = TargetKind.DECLARATION
+    severity = Severity.HIGH
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        decl: Declaration = target
+        section = decl.section("disclosure")
+        contact = section.get("contact")
+        if not contact:
+            yield self.finding(
+                Verdict.FAIL,
+                "no contact for vulnerability reports is declared",
+                location=field("disclosure.contact"),
+                requirements=("nistir8425:IQR-1a", "cra:II.6", "cra:AII.2"),
+            )
+        elif not is_contact(contact):
+            yield self.finding(
+                Verdict.FAIL,
+                "the vulnerability-report contact is neither an e-mail address nor an http(s) link",
+                location=field("disclosure.contact"),
+                evidence={"contact": contact},
+                requirements=("nistir8425:IQR-1a", "cra:II.6", "cra:AII.2"),
+            )
+        else:
+            yield self.finding(
+                Verdict.PASS,
+                f"vulnerability reports go to {contact}",
+                location=field("disclosure.contact"),
+                evidence={"contact": contact},
+                requirements=("nistir8425:IQR-1a", "cra:II.6", "cra:AII.2"),
+            )
+        policy = section.get("policy_url")
+        if not is_url(policy):
+            yield self.finding(
+                Verdict.FAIL,
+                "no published vulnerability disclosure policy is linked",
+                location=field("disclosure.policy_url"),
+                requirements=("en303645:5.2-1", "cra:II.5", "cra:AII.2"),
+            )
+        else:
+            yield self.finding(
+                Verdict.MANUAL,
+                "a person must read the linked disclosure policy (scope, contact, timelines)",
+                location=field("disclosure.policy_url"),
+                evidence={"url": policy},
+                requirements=("en303645:5.2-1", "cra:II.5", "cra:AII.2"),
+            )

@@ -1,0 +1,46 @@
+"""``decl.documentation``: customer-facing security documentation is linked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from securable.assess.checks.declaration._common import field, is_url
+from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.targets.declaration import Declaration
+
+
+class DocumentationCheck(Check):
+    """The declaration links the documents that educate customers about the product's security
+    (security guide, setup, secure disposal...). Each link comes out as ``manual``: a person must
+    read them; with no link at all the requirement fails.
+
+    Why: NIST IR 8425 asks the developer to educate customers about the product's security
+    capabilities and how to use them.
+    Fix: list the documents under ``documentation:`` as ``name: https://...`` pairs.
+    """
+
+    id = "decl.documentation"
+    title = "Security documentation linked for customers"
+    evidences = ("nistir8425:EA-1a",)
+    target = TargetKind.DECLARATION
+    severity = Severity.MEDIUM
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        decl: Declaration = target
+        links = {name: url for name, url in decl.documentation.items() if is_url(url)}
+        unusable = sorted(set(decl.documentation) - set(links))
+        if not links:
+            yield self.finding(
+                Verdict.FAIL,
+                "no customer-facing security documentation is linked",
+                location=field("documentation"),
+                evidence={"not_links": unusable} if unusable else {},
+            )
+            return
+        yield self.finding(
+            Verdict.MANUAL,
+            f"a person must review {len(links)} linked document(s) for security guidance",
+            location=field("documentation"),
+            evidence={"links": links, **({"not_links": unusable} if unusable else {})},
+        )

@@ -1,0 +1,87 @@
+"""``decl.update-policy``: how the product is kept up to date, and where customers read the terms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from securable.assess.checks.declaration._common import field, is_url
+from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.targets.declaration import Declaration
+
+
+class UpdatePolicyCheck(Check):
+    """The declaration says how updates reach the product: applied automatically, or the customer is
+    notified (a purely manual process fails), that updates are verified before they are applied,
+    that automatic updates are on by default, and where the terms of update support are published.
+
+    Why: NIST IR 8425 asks that the product stays current (automatic updates or consistent
+    notification) and that the terms of update support are communicated; the EU CRA asks for
+    automatic security updates enabled by default where applicable.
+    Fix: fill ``update_policy`` (mechanism, signed, automatic_by_default, frequency, url).
+    """
+
+    id = "decl.update-policy"
+    title = "Update policy declared: automatic or notified, verified, published"
+    evidences = ("nistir8425:SU-2", "nistir8425:ID-1a", "nistir8425:SU-1", "cra:I.2.c", "en303645:5.3-4")
+    target = TargetKind.DECLARATION
+    severity = Severity.HIGH
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        decl: Declaration = target
+        policy = decl.section("update_policy")
+        mechanism = policy.get("mechanism")
+        if mechanism is None:
+            yield self.finding(
+                Verdict.FAIL,
+                "no update mechanism is declared",
+                location=field("update_policy.mechanism"),
+                requirements=("nistir8425:SU-2", "cra:I.2.c"),
+            )
+        elif mechanism == "manual":
+            yield self.finding(
+                Verdict.FAIL,
+                "updates are neither applied automatically nor announced to the customer",
+                location=field("update_policy.mechanism"),
+                evidence={"mechanism": mechanism},
+                requirements=("nistir8425:SU-2", "cra:I.2.c", "en303645:5.3-4"),
+            )
+        else:
+            how = "applied automatically" if mechanism == "automatic" else "announced to the customer"
+            yield self.finding(
+                Verdict.PASS,
+                f"updates are {how}",
+                location=field("update_policy.mechanism"),
+                evidence={"mechanism": mechanism},
+                requirements=("nistir8425:SU-2",),
+            )
+            if mechanism == "automatic" and policy.get("automatic_by_default") is False:
+                yield self.finding(
+                    Verdict.FAIL,
+                    "automatic updates are off by default",
+                    location=field("update_policy.automatic_by_default"),
+                    requirements=("cra:I.2.c", "en303645:5.3-4"),
+                )
+        if policy.get("signed") is False:
+            yield self.finding(
+                Verdict.FAIL,
+                "the declaration says updates are not verified before they are applied",
+                location=field("update_policy.signed"),
+                requirements=("nistir8425:SU-1",),
+            )
+        url = policy.get("url")
+        if is_url(url):
+            yield self.finding(
+                Verdict.MANUAL,
+                "a person must confirm the linked page states the terms of update support",
+                location=field("update_policy.url"),
+                evidence={"url": url, "frequency": policy.get("frequency", "")},
+                requirements=("nistir8425:ID-1a",),
+            )
+        else:
+            yield self.finding(
+                Verdict.FAIL,
+                "the terms of update support (frequency, mechanism) are not published at a link",
+                location=field("update_policy.url"),
+                requirements=("nistir8425:ID-1a",),
+            )

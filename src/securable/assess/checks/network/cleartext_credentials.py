@@ -1,0 +1,76 @@
+"""Services that carry credentials without encryption: telnet, FTP, HTTP logins, MQTT with
+authentication but without TLS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from securable.assess.checks.network._common import SECRETS_IN_TRANSIT
+from securable.assess.checks.network._http_login import discover_login
+from securable.assess.model import Check, Finding, Location, Severity, TargetKind, Verdict
+from securable.assess.targets.host import PASSWORD_AUTH, LiveHost, ServiceInfo
+
+
+class CleartextCredentialsCheck(Check):
+    """No service takes a user name, password or token over an unencrypted connection.
+
+    Anyone on the path — the home network, a compromised router — reads such credentials.
+    Telnet and FTP always fail. Plain HTTP fails when it asks for basic/digest authentication
+    or shows a login form; plain MQTT fails when the broker requires credentials (anonymous
+    brokers fail ``net.mqtt.anonymous`` instead); any cleartext port declared with password or
+    token authentication fails. SSH and TLS services pass. Fix by moving the login to TLS or
+    SSH and switching the cleartext listener off.
+    """
+
+    id = "net.cleartext.credentials"
+    title = "Credentials never cross the network in cleartext"
+    evidences = SECRETS_IN_TRANSIT
+    target = TargetKind.HOST
+    severity = Severity.HIGH
+
+    def run(self, target: LiveHost) -> Iterator[Finding]:
+        services = target.services()
+        if not services:
+            yield self.finding(
+                Verdict.NOT_APPLICABLE, "no open port to assess", location=Location(host=target.address)
+            )
+            return
+        for svc in services:
+            loc = target.location(svc.port)
+            reason = self._cleartext_reason(target, svc)
+            if reason:
+                yield self.finding(
+                    Verdict.FAIL,
+                    f"port {svc.port} ({svc.service}): {reason}",
+                    location=loc,
+                    evidence={"service": svc.to_json()},
+                    severity=Severity.CRITICAL if svc.evidence.get("shell_without_login") else None,
+                )
+            elif svc.service == "unknown":
+                yield self.finding(
+                    Verdict.INCONCLUSIVE, f"port {svc.port}: unidentified service, cannot tell", location=loc
+                )
+            else:
+                how = "encrypted" if svc.tls or svc.service == "ssh" else "takes no credentials"
+                yield self.finding(Verdict.PASS, f"port {svc.port} ({svc.service}): {how}", location=loc)
+
+    @staticmethod
+    def _cleartext_reason(target: LiveHost, svc: ServiceInfo) -> str | None:
+        if svc.service == "telnet":
+            if svc.evidence.get("shell_without_login"):
+                return "telnet offers a shell without login, in cleartext"
+            return "telnet sends the login in cleartext"
+        if svc.service == "ftp":
+            return "FTP sends the login in cleartext"
+        if svc.tls or svc.service in ("ssh", "unknown"):
+            return None
+        if svc.service == "http":
+            surface = discover_login(target, svc)
+            if surface is not None:
+                return f"HTTP {surface.kind} login at {surface.path} over plain HTTP"
+        if svc.service == "mqtt" and svc.evidence.get("connack") in (4, 5):
+            return "the broker requires credentials but takes them without TLS"
+        declared = target.declared_for(svc.port)
+        if declared is not None and (declared.auth in PASSWORD_AUTH or declared.auth == "token"):
+            return f"declared with {declared.auth} authentication on an unencrypted port"
+        return None

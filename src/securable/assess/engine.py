@@ -1,0 +1,233 @@
+"""Run checks against targets and fold the findings into an :class:`Assessment`.
+
+How a run goes:
+
+1. The caller opens the targets (``FirmwareImage``, ``LiveHost``, ``Declaration``) and passes them
+   by kind. Every registered check whose ``target`` kind is present runs; the others do not, and
+   the requirements only they would have touched come out ``not_assessed``.
+2. Each check gets a **fresh instance** with ``check.context`` set to an
+   :class:`~securable.assess.model.AssessmentContext`: the profile and its requirement IDs, the
+   catalog, every target of the run (for cross-checks) and ``vulndb`` — the ``--vulndb`` folder of
+   OSV records (``Path | None``). The firmware target carries the same folder as ``.vulndb``.
+3. Checks with ``parallel = True`` (the default) run on a small pool of daemon threads; the others
+   run one at a time afterwards. Every check has a timeout (its own ``timeout`` or the run's
+   default). A check that raises becomes one ``error`` finding with the exception; one that runs
+   out of time becomes an ``error`` finding with reason ``timeout`` and is abandoned (its thread is
+   a daemon, so it cannot keep the process alive). No result is ever dropped silently.
+4. Findings are folded per requirement (:mod:`securable.assess.verdict`) and crosswalked.
+
+Threads, not processes: checks are IO-bound (reading the image index, probing sockets) and share
+the read-only image view and catalog, which are safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from securable import __version__
+from securable.assess.assessment import Assessment, CheckRun, TargetRef
+from securable.assess.model import AssessmentContext, Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.verdict import crosswalk, fold_requirements
+from securable.catalog import DEFAULT_PROFILE, Catalog, load_catalog
+
+__all__ = ["DEFAULT_TIMEOUT", "EngineOptions", "ProgressEvent", "run_assessment"]
+
+DEFAULT_TIMEOUT = 120.0
+_SEQ = itertools.count()
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Sent after each check: ``done`` of ``total`` checks finished; ``status`` ok/error/timeout."""
+
+    done: int
+    total: int
+    check: str
+    status: str
+    findings: int
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    profile: str = DEFAULT_PROFILE
+    timeout: float = DEFAULT_TIMEOUT  # per check, unless the check sets its own
+    workers: int = field(default_factory=lambda: max(2, min(4, os.cpu_count() or 2)))
+    vulndb: Path | None = None
+
+
+@dataclass
+class _Job:
+    cls: type[Check]
+    target: Any
+    seq: int = field(default_factory=lambda: next(_SEQ))  # unique across runs: late results never collide
+    started: float = 0.0
+    deadline: float = 0.0
+
+
+def _error_finding(cls: type[Check], message: str, evidence: Mapping[str, Any]) -> Finding:
+    return Finding(
+        check=cls.id,
+        verdict=Verdict.ERROR,
+        message=message,
+        requirements=tuple(cls.evidences),
+        severity=Severity.INFO,
+        evidence=dict(evidence),
+    )
+
+
+def _run_check(cls: type[Check], target: Any, context: AssessmentContext) -> list[Finding]:
+    check = cls()
+    check.context = context
+    findings = list(check.run(target))
+    for finding in findings:
+        if not isinstance(finding, Finding):
+            raise TypeError(f"check returned {type(finding).__name__}, not Finding")
+    return findings
+
+
+class _Runner:
+    """A bounded pool of daemon threads with per-job deadlines."""
+
+    def __init__(
+        self, context: AssessmentContext, on_done: Callable[[_Job, str, list[Finding], float], None]
+    ):
+        self._context = context
+        self._on_done = on_done
+        self._results: queue.Queue[tuple[int, str, list[Finding] | BaseException, float]] = queue.Queue()
+
+    def run(self, jobs: Sequence[_Job], workers: int, default_timeout: float) -> None:
+        pending = [(job.seq, job) for job in jobs][::-1]
+        running: dict[int, _Job] = {}
+        while pending or running:
+            while pending and len(running) < workers:
+                index, job = pending.pop()
+                job.started = time.monotonic()
+                timeout = job.cls.timeout if job.cls.timeout is not None else default_timeout
+                job.deadline = job.started + timeout
+                running[index] = job
+                threading.Thread(
+                    target=self._work, args=(index, job), name=f"check:{job.cls.id}", daemon=True
+                ).start()
+            wait = max(0.0, min(j.deadline for j in running.values()) - time.monotonic())
+            try:
+                index, status, result, seconds = self._results.get(timeout=wait)
+            except queue.Empty:
+                now = time.monotonic()
+                for index, job in list(running.items()):
+                    if job.deadline <= now:
+                        del running[index]
+                        limit = job.deadline - job.started
+                        finding = _error_finding(
+                            job.cls,
+                            f"check {job.cls.id} did not finish within {limit:g} s and was abandoned",
+                            {"reason": "timeout", "timeout_seconds": limit},
+                        )
+                        self._on_done(job, "timeout", [finding], now - job.started)
+                continue
+            if index not in running:
+                continue  # finished after its deadline; already reported as a timeout
+            job = running.pop(index)
+            if isinstance(result, BaseException):
+                finding = _error_finding(
+                    job.cls,
+                    f"check {job.cls.id} crashed: {type(result).__name__}: {result}",
+                    {
+                        "reason": "exception",
+                        "exception": type(result).__name__,
+                        "traceback": "".join(traceback.format_exception(result)[-3:]),
+                    },
+                )
+                self._on_done(job, "error", [finding], seconds)
+            else:
+                self._on_done(job, status, result, seconds)
+
+    def _work(self, index: int, job: _Job) -> None:
+        start = time.monotonic()
+        try:
+            findings = _run_check(job.cls, job.target, self._context)
+        except BaseException as exc:  # a check's crash is data, not the run's crash
+            self._results.put((index, "error", exc, time.monotonic() - start))
+            return
+        self._results.put((index, "ok", findings, time.monotonic() - start))
+
+
+def run_assessment(
+    targets: Mapping[TargetKind, Any],
+    checks: Sequence[type[Check]] | None = None,
+    *,
+    options: EngineOptions | None = None,
+    catalog: Catalog | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> Assessment:
+    """Run ``checks`` (default: the registry) against ``targets`` and return the folded result.
+
+    Raises :class:`~securable.errors.UnknownRequirementError` for an unknown profile (exit 2).
+    """
+    options = options or EngineOptions()
+    catalog = catalog or load_catalog()
+    profile = catalog.profile(options.profile)
+    if checks is None:
+        from securable.assess.registry import ALL_CHECKS
+
+        checks = ALL_CHECKS
+    context = AssessmentContext(
+        profile=profile.key,
+        requirement_ids=profile.item_ids,
+        vulndb=options.vulndb,
+        targets=dict(targets),
+        catalog=catalog,
+    )
+    selected = [c for c in checks if c.target in targets]
+    parallel = [_Job(c, targets[c.target]) for c in selected if c.parallel]
+    serial = [_Job(c, targets[c.target]) for c in selected if not c.parallel]
+    order = {c.id: n for n, c in enumerate(selected)}
+    results: dict[str, tuple[list[Finding], CheckRun]] = {}
+    lock = threading.Lock()
+    total = len(selected)
+
+    def on_done(job: _Job, status: str, findings: list[Finding], seconds: float) -> None:
+        cls = job.cls
+        with lock:
+            results[cls.id] = (
+                findings,
+                CheckRun(cls.id, cls.title, cls.target, tuple(cls.evidences), seconds, status, len(findings)),
+            )
+            done = len(results)
+        if progress is not None:
+            progress(ProgressEvent(done, total, cls.id, status, len(findings)))
+
+    started = clock()
+    runner = _Runner(context, on_done)
+    runner.run(parallel, max(1, options.workers), options.timeout)
+    runner.run(serial, 1, options.timeout)
+    finished = clock()
+
+    ordered = sorted(results.items(), key=lambda kv: order[kv[0]])
+    findings = tuple(f for _id, (fs, _run) in ordered for f in fs)
+    requirements = fold_requirements(findings, catalog, profile.item_ids)
+    return Assessment(
+        profile=profile.key,
+        profile_title=profile.title,
+        started=started,
+        finished=finished,
+        targets=tuple(
+            TargetRef(kind, str(getattr(t, "ref", t)), tuple(getattr(t, "notes", ()) or ()))
+            for kind, t in targets.items()
+        ),
+        findings=findings,
+        requirements=tuple(requirements),
+        crosswalk=tuple(crosswalk(requirements, catalog)),
+        checks=tuple(run for _id, (_fs, run) in ordered),
+        tool_version=__version__,
+    )

@@ -1,0 +1,144 @@
+"""``report.sarif``: SARIF 2.1.0, so code-scanning dashboards can show firmware findings.
+
+One ``rule`` per check (``ruleId`` = the check id; the requirement IDs it evidences are in the
+rule's and each result's ``properties.requirements``). Every finding becomes a ``result`` whose
+``kind`` carries our verdict: fail → ``fail``, pass → ``pass``, not_applicable →
+``notApplicable``, manual → ``review``, inconclusive → ``open``. ``level`` is set only for
+``fail`` (from the severity), as SARIF asks. A check that crashed or timed out is a tool
+execution notification, not a result. The exact verdict is kept in ``properties.verdict``.
+Firmware paths are URIs relative to the ``IMAGEROOT`` base (percent-encoded, so odd bytes and
+markup survive); host findings use a logical location ``host:port/service``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import quote
+
+from securable.assess.assessment import Assessment, display, iso
+from securable.assess.model import Finding, Severity, Verdict
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_KIND = {
+    Verdict.FAIL: "fail",
+    Verdict.PASS: "pass",
+    Verdict.NOT_APPLICABLE: "notApplicable",
+    Verdict.MANUAL: "review",
+    Verdict.INCONCLUSIVE: "open",
+}
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+
+def _uri(path: str) -> str:
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "backslashreplace")
+    return quote(raw.lstrip(b"/"), safe="/")
+
+
+def _locations(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    if loc is None:
+        return {}
+    if loc.path is not None:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path), "uriBaseId": "IMAGEROOT"}}
+        if loc.line is not None:
+            physical["region"] = {"startLine": loc.line}
+        return {"locations": [{"physicalLocation": physical}]}
+    if loc.host is not None:
+        name = f"{loc.host}:{loc.port}" if loc.port is not None else loc.host
+        if loc.service:
+            name += f"/{loc.service}"
+        return {"locations": [{"logicalLocations": [{"name": display(name), "kind": "networkService"}]}]}
+    if loc.field is not None:
+        return {
+            "locations": [
+                {"logicalLocations": [{"fullyQualifiedName": display(loc.field), "kind": "declarationField"}]}
+            ]
+        }
+    return {}
+
+
+def render(assessment: Assessment) -> bytes:
+    data = assessment.to_json()  # already display-safe strings for evidence and messages
+    rules = [
+        {
+            "id": c.id,
+            "name": c.id,
+            "shortDescription": {"text": display(c.title)},
+            "properties": {"requirements": list(c.requirements), "target": c.target.value},
+        }
+        for c in assessment.checks
+    ]
+    rule_index = {c.id: n for n, c in enumerate(assessment.checks)}
+    results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for finding, as_json in zip(assessment.findings, data["findings"], strict=True):
+        if finding.verdict is Verdict.ERROR:
+            notifications.append(
+                {
+                    "level": "error",
+                    "message": {"text": as_json["message"]},
+                    "descriptor": {"id": finding.check},
+                    "properties": {"evidence": as_json["evidence"]},
+                }
+            )
+            continue
+        result: dict[str, Any] = {
+            "ruleId": finding.check,
+            "kind": _KIND[finding.verdict],
+            "level": _LEVEL[finding.severity] if finding.verdict is Verdict.FAIL else "none",
+            "message": {"text": as_json["message"] or finding.check},
+            **_locations(finding),
+            "properties": {
+                "verdict": finding.verdict.value,
+                "severity": finding.severity.value,
+                "requirements": as_json["requirements"],
+                "evidence": as_json["evidence"],
+            },
+        }
+        if finding.check in rule_index:
+            result["ruleIndex"] = rule_index[finding.check]
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "securable",
+                        "version": assessment.tool_version,
+                        "rules": rules,
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": not notifications,
+                        "startTimeUtc": iso(assessment.started),
+                        "endTimeUtc": iso(assessment.finished),
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "originalUriBaseIds": {
+                    "IMAGEROOT": {"description": {"text": "The root of the assessed firmware image."}}
+                },
+                "results": results,
+                "properties": {
+                    "profile": assessment.profile,
+                    "requirements": data["requirements"],
+                    "summary": data["summary"],
+                },
+            }
+        ],
+    }
+    return (json.dumps(log, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,0 +1,351 @@
+"""Unpack a firmware archive into a private temporary folder, treating every byte as hostile.
+
+Two strategies, chosen so that no name from the archive ever becomes a path we write to:
+
+* **tar / tar.gz / tar.xz / tar.bz2** — read member by member (streaming). Only regular-file
+  *contents* are written, each to a numbered blob (``blobs/17``) created with ``O_EXCL`` and
+  ``O_NOFOLLOW``; directories, symlinks, hard links, device nodes and FIFOs exist only in the index.
+  A member whose name climbs out with ``..``, or whose parent is not a directory in the index, is
+  skipped and reported. Absolute names are taken as relative to the image root (that is what they
+  mean inside a firmware image). Counts and bytes are bounded, so an archive bomb stops early.
+* **squashfs** — ``unsquashfs -no-xattrs`` into ``root/`` of the private folder (squashfs-tools
+  4.5.1+ refuses names that escape and writing through symlinks). Its listing is checked first
+  (entry count, total size, no ``..`` names), and afterwards the tree is re-walked with ``lstat``:
+  device nodes, FIFOs and sockets are indexed and then removed from disk.
+
+Python's own tar ``data`` filter is not used on purpose: it strips setuid/setgid and group/other
+write bits and refuses absolute symlinks and device nodes, which are exactly the facts the firmware
+checks must see. Our own member checks above give the same safety without losing them.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from securable.assess.model import FileKind, ImageFile
+from securable.errors import FirmwareImageError
+
+_SQUASHFS_MAGIC = (b"hsqs", b"sqsh")
+_FIX_SQUASHFS = "check the image with `unsquashfs -s`, or unpack it and pass the folder with --firmware DIR"
+_FIX_BOMB = "unpack the image yourself and pass the folder with --firmware DIR, or raise the limit"
+
+
+@dataclass(frozen=True)
+class UnpackLimits:
+    """Bounds on what unpacking may cost. Defaults fit real router/camera images with room to spare."""
+
+    max_entries: int = 500_000
+    max_total_bytes: int = 4 * 1024**3  # bytes written to disk (tar) / apparent size (squashfs)
+    max_file_bytes: int = 64 * 1024**2  # per tar member; the rest of a bigger member is not stored
+    unsquashfs_timeout: float = 600.0
+
+
+@dataclass
+class Unpacked:
+    """The index built while unpacking plus where each regular file's bytes live."""
+
+    index: dict[str, ImageFile] = field(default_factory=dict)
+    blobs: dict[str, str] = field(default_factory=dict)  # image path -> blob file name (tar only)
+    notes: list[str] = field(default_factory=list)  # hostile or odd entries that were skipped
+
+
+def sniff_format(path: Path) -> str:
+    """``dir``, ``squashfs`` or ``tar`` (any compression tarfile reads); raises for anything else."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise FirmwareImageError(
+            f"firmware image '{path}' cannot be read ({exc.strerror})",
+            diagnostics="check the path given to --firmware and its permissions",
+        ) from None
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if not stat.S_ISREG(mode):
+        raise FirmwareImageError(
+            f"firmware image '{path}' is not a regular file or a folder (a device, FIFO or socket)",
+            diagnostics="pass the image file or the unpacked root folder with --firmware",
+        )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise FirmwareImageError(
+            f"firmware image '{path}' cannot be read ({exc.strerror})",
+            diagnostics="check the path given to --firmware and its permissions",
+        ) from None
+    if head in _SQUASHFS_MAGIC:
+        return "squashfs"
+    try:
+        if tarfile.is_tarfile(path):
+            return "tar"
+    except (OSError, tarfile.TarError, EOFError):
+        pass
+    raise FirmwareImageError(
+        f"firmware image '{path}' is not a folder, tar archive or squashfs image",
+        diagnostics="extract the root filesystem first (e.g. with binwalk) and pass the folder to --firmware",
+    )
+
+
+def split_member_name(name: str) -> list[str] | None:
+    """The components of an archive member name inside the image root, or None if it climbs out.
+
+    Leading ``/`` and ``./`` are dropped (absolute names mean "from the image root"); ``..`` anywhere
+    is refused rather than normalised, because a benign archive never needs it.
+    """
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    return parts
+
+
+def _image_path(parts: list[str]) -> str:
+    return "/" + "/".join(parts)
+
+
+def _add_parents(out: Unpacked, parts: list[str]) -> bool:
+    """Create implicit parent directories; False if a parent exists but is not a directory."""
+    for depth in range(1, len(parts)):
+        parent = _image_path(parts[:depth])
+        existing = out.index.get(parent)
+        if existing is None:
+            out.index[parent] = ImageFile(parent, FileKind.DIRECTORY, stat.S_IFDIR | 0o755, 0)
+        elif existing.kind is not FileKind.DIRECTORY:
+            return False
+    return True
+
+
+def _copy_bounded(src: object, fd: int, limit: int) -> int:
+    written = 0
+    read = getattr(src, "read")  # noqa: B009 - tarfile's ExFileObject has no useful static type
+    while written < limit:
+        chunk = read(min(1 << 20, limit - written))
+        if not chunk:
+            break
+        view = memoryview(chunk)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        written += len(chunk)
+    return written
+
+
+def unpack_tar(archive: Path, workdir: Path, limits: UnpackLimits) -> Unpacked:
+    """Index a tar archive and store its regular files' bytes as numbered blobs under ``workdir/blobs``."""
+    blob_dir = workdir / "blobs"
+    blob_dir.mkdir(mode=0o700)
+    out = Unpacked()
+    out.index["/"] = ImageFile("/", FileKind.DIRECTORY, stat.S_IFDIR | 0o755, 0)
+    total = 0
+    count = 0
+    blob_count = 0
+    try:
+        with tarfile.open(archive, mode="r|*") as tar:
+            for member in tar:
+                count += 1
+                if count > limits.max_entries:
+                    raise FirmwareImageError(
+                        f"firmware archive '{archive}' has more than {limits.max_entries} entries; "
+                        "refused as a possible archive bomb",
+                        diagnostics=_FIX_BOMB,
+                    )
+                parts = split_member_name(member.name)
+                if parts is None:
+                    out.notes.append(
+                        f"skipped archive member climbing out of the image root: {member.name!r}"
+                    )
+                    continue
+                if not parts:
+                    continue  # the root itself
+                path = _image_path(parts)
+                if not _add_parents(out, parts):
+                    out.notes.append(f"skipped archive member below a non-directory: {member.name!r}")
+                    continue
+                existing = out.index.get(path)
+                if existing is not None and existing.kind is FileKind.DIRECTORY and not member.isdir():
+                    out.notes.append(f"skipped archive member replacing a directory: {member.name!r}")
+                    continue
+                perm = member.mode & 0o7777
+                uid, gid = member.uid, member.gid
+                if member.isdir():
+                    out.index[path] = ImageFile(
+                        path, FileKind.DIRECTORY, stat.S_IFDIR | perm, 0, uid=uid, gid=gid
+                    )
+                elif member.issym():
+                    out.index[path] = ImageFile(
+                        path,
+                        FileKind.SYMLINK,
+                        stat.S_IFLNK | 0o777,
+                        len(member.linkname),
+                        link=member.linkname,
+                        uid=uid,
+                        gid=gid,
+                    )
+                elif member.islnk():
+                    target_parts = split_member_name(member.linkname)
+                    target = _image_path(target_parts) if target_parts else None
+                    if target is None or target not in out.blobs:
+                        out.notes.append(f"skipped hard link to a missing or unsafe member: {member.name!r}")
+                        continue
+                    out.blobs[path] = out.blobs[target]
+                    size = out.index[target].size
+                    out.index[path] = ImageFile(
+                        path, FileKind.FILE, stat.S_IFREG | perm, size, uid=uid, gid=gid
+                    )
+                elif member.isreg():
+                    src = tar.extractfile(member)
+                    blob_count += 1
+                    name = str(blob_count)
+                    keep = min(member.size, limits.max_file_bytes)
+                    if total + keep > limits.max_total_bytes:
+                        raise FirmwareImageError(
+                            f"firmware archive '{archive}' unpacks to over {limits.max_total_bytes} bytes",
+                            diagnostics=_FIX_BOMB,
+                        )
+                    fd = os.open(blob_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                    try:
+                        total += _copy_bounded(src, fd, keep) if src is not None else 0
+                    finally:
+                        os.close(fd)
+                    if member.size > keep:
+                        out.notes.append(
+                            f"stored only the first {keep} bytes of a large member: {member.name!r}"
+                        )
+                    out.blobs[path] = name
+                    out.index[path] = ImageFile(
+                        path, FileKind.FILE, stat.S_IFREG | perm, member.size, uid=uid, gid=gid
+                    )
+                else:
+                    kind_bits = {
+                        tarfile.CHRTYPE: stat.S_IFCHR,
+                        tarfile.BLKTYPE: stat.S_IFBLK,
+                        tarfile.FIFOTYPE: stat.S_IFIFO,
+                    }.get(member.type, 0)
+                    out.index[path] = ImageFile(path, FileKind.OTHER, kind_bits | perm, 0, uid=uid, gid=gid)
+                if out.index[path].kind is not FileKind.FILE:
+                    out.blobs.pop(path, None)  # a later member replaced an earlier file
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise FirmwareImageError(
+            f"firmware archive '{archive}' is damaged or unreadable ({exc})",
+            diagnostics="check the archive (e.g. `tar tvf`) or pass the unpacked folder with --firmware DIR",
+        ) from None
+    return out
+
+
+def _squashfs_listing(image: Path, limits: UnpackLimits) -> None:
+    """Check the listing before extracting: entry count, apparent size, and no name that climbs out."""
+    try:
+        proc = subprocess.run(
+            ["unsquashfs", "-lln", "-d", "", str(image)],
+            capture_output=True,
+            timeout=limits.unsquashfs_timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise FirmwareImageError(
+            "squashfs images need `unsquashfs`, which is not installed",
+            diagnostics="install squashfs-tools (apt-get install squashfs-tools) or pass the unpacked folder",
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise FirmwareImageError(
+            f"listing squashfs image '{image}' took longer than {limits.unsquashfs_timeout:.0f} s",
+            diagnostics="unpack the image yourself and pass the folder with --firmware DIR",
+        ) from None
+    if proc.returncode != 0:
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["unknown error"]
+        raise FirmwareImageError(
+            f"squashfs image '{image}' cannot be read ({reason[0]})",
+            diagnostics=_FIX_SQUASHFS,
+        )
+    lines = proc.stdout.splitlines()
+    if len(lines) > limits.max_entries:
+        raise FirmwareImageError(
+            f"squashfs image '{image}' has more than {limits.max_entries} entries; refused as a bomb",
+            diagnostics=_FIX_BOMB,
+        )
+    total = 0
+    for line in lines:
+        fields = line.split(None, 5)
+        if len(fields) >= 3 and fields[2].isdigit() and line[:1] == b"-":
+            total += int(fields[2])
+        name = fields[5] if len(fields) == 6 else b""
+        if line[:1] == b"l":
+            name = name.split(b" -> ", 1)[0]
+        if b"/../" in name + b"/" or name.startswith(b"../"):
+            raise FirmwareImageError(
+                f"squashfs image '{image}' has an entry that climbs out of its root; refused as hostile",
+                diagnostics="do not trust this image; inspect it by hand",
+            )
+    if total > limits.max_total_bytes:
+        raise FirmwareImageError(
+            f"squashfs image '{image}' unpacks to more than {limits.max_total_bytes} bytes; refused",
+            diagnostics=_FIX_BOMB,
+        )
+
+
+def unpack_squashfs(image: Path, workdir: Path, limits: UnpackLimits) -> Path:
+    """Extract with ``unsquashfs`` into ``workdir/root`` and return that folder."""
+    _squashfs_listing(image, limits)
+    root = workdir / "root"
+    try:
+        proc = subprocess.run(
+            ["unsquashfs", "-no-xattrs", "-no-progress", "-d", str(root), str(image)],
+            capture_output=True,
+            timeout=limits.unsquashfs_timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise FirmwareImageError(
+            f"unpacking squashfs image '{image}' took longer than {limits.unsquashfs_timeout:.0f} s",
+            diagnostics="unpack the image yourself and pass the folder with --firmware DIR",
+        ) from None
+    # exit 2 = non-fatal errors (e.g. device nodes it could not create as a normal user): keep going.
+    if proc.returncode not in (0, 2) or not root.is_dir():
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["unknown error"]
+        raise FirmwareImageError(
+            f"squashfs image '{image}' could not be unpacked ({reason[0]})",
+            diagnostics=_FIX_SQUASHFS,
+        )
+    return root
+
+
+def walk_tree(root: Path, limits: UnpackLimits) -> Iterator[tuple[str, os.stat_result, str | None]]:
+    """Yield ``(image path, lstat, link target)`` for every entry below ``root``, never following links.
+
+    Iterative and bounded by ``limits.max_entries``; names keep undecodable bytes (surrogateescape).
+    """
+    count = 0
+    stack = [("", os.fspath(root))]
+    while stack:
+        rel, host = stack.pop()
+        try:
+            it = os.scandir(host)
+        except OSError:
+            continue
+        with it:
+            for entry in it:
+                count += 1
+                if count > limits.max_entries:
+                    raise FirmwareImageError(
+                        f"firmware folder '{root}' has more than {limits.max_entries} entries",
+                        diagnostics="point --firmware at the root filesystem only",
+                    )
+                path = f"{rel}/{entry.name}"
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                link = None
+                if stat.S_ISLNK(st.st_mode):
+                    try:
+                        link = os.readlink(entry.path)  # noqa: PTH115 - str in, str out, no Path churn
+                    except OSError:
+                        link = ""
+                elif stat.S_ISDIR(st.st_mode):
+                    stack.append((path, entry.path))
+                yield path, st, link

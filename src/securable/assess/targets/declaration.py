@@ -1,0 +1,174 @@
+"""The declaration target: the manufacturer's ``product.yaml`` conformance statement.
+
+It plays the part that ETSI TS 103 701 gives to the ICS (per requirement: implemented or not
+applicable, with a justification) and the IXIT (structured facts the assessor tests against:
+interfaces, services, support period, update policy, disclosure contact). The format is
+``securable/product/v1``, defined by ``securable/assess/data/product.schema.json``; a commented
+example ships as ``examples/product.yaml``.
+
+Structural problems (wrong types, unknown fields, a malformed date) are rejected here with one line
+naming the field. Missing *content* (no support period, no disclosure contact) is not an input
+error: the declaration checks report it as a failing finding, because that is an assessment result.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from securable.assess.model import TargetKind
+from securable.errors import DeclarationError
+
+__all__ = ["Declaration", "RequirementStatement", "load_schema", "month_end"]
+
+SCHEMA_ID = "securable/product/v1"
+_FIX = "correct product.yaml (see examples/product.yaml for every field, with comments)"
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of ``product.yaml`` (package data)."""
+    text = resources.files("securable.assess").joinpath("data/product.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _plain(value: Any) -> Any:
+    """YAML turns ``2029-12-31`` into a date; the schema speaks strings, so turn dates back."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def month_end(value: str) -> dt.date:
+    """The last day a ``YYYY-MM`` (or the day a ``YYYY-MM-DD``) denotes."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        return dt.date(parts[0], parts[1], parts[2])
+    return dt.date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
+
+
+@dataclass(frozen=True)
+class RequirementStatement:
+    """One row of the ICS: the manufacturer's statement about one requirement."""
+
+    id: str
+    status: str  # implemented | not_applicable | not_implemented
+    justification: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A validated ``product.yaml``. Sections are kept as plain mappings (already schema-checked)."""
+
+    ref: str
+    data: Mapping[str, Any]
+    statements: Mapping[str, RequirementStatement] = field(default_factory=dict)
+
+    kind = TargetKind.DECLARATION
+
+    @classmethod
+    def load(cls, path: str | Path) -> Declaration:
+        """Read and validate ``path``; raises :class:`DeclarationError` naming the field and the fix."""
+        source = Path(path)
+        if source.exists() and not source.is_file():
+            raise DeclarationError(
+                f"declaration '{source}' is not a regular file", diagnostics="give the path of product.yaml"
+            )
+        try:
+            text = source.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise DeclarationError(
+                f"declaration '{source}' does not exist", diagnostics="check the path given to --manifest"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DeclarationError(
+                f"declaration '{source}' cannot be read ({exc})", diagnostics=_FIX
+            ) from None
+        return cls.from_text(text, ref=str(source))
+
+    @classmethod
+    def from_text(cls, text: str, *, ref: str = "product.yaml") -> Declaration:
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark is not None else "file"
+            raise DeclarationError(
+                f"{ref}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})", diagnostics=_FIX
+            ) from None
+        return cls.from_mapping(raw, ref=ref)
+
+    @classmethod
+    def from_mapping(cls, raw: Any, *, ref: str = "product.yaml") -> Declaration:
+        data = _plain(raw)
+        if not isinstance(data, dict):
+            raise DeclarationError(f"{ref}: the top level must be a mapping", diagnostics=_FIX)
+        if data.get("schema") != SCHEMA_ID:
+            raise DeclarationError(
+                f"{ref}: field 'schema' must be '{SCHEMA_ID}' (found {data.get('schema')!r})",
+                diagnostics=f"add `schema: {SCHEMA_ID}` as the first line",
+            )
+        error = best_match(Draft202012Validator(load_schema()).iter_errors(data))
+        if error is not None:
+            where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+            raise DeclarationError(f"{ref}: field '{where}': {error.message}", diagnostics=_FIX)
+        for key in ("support",):
+            section = data.get(key) or {}
+            for name in ("start", "end"):
+                if name in section:
+                    try:
+                        month_end(section[name])
+                    except ValueError:
+                        raise DeclarationError(
+                            f"{ref}: field '{key}.{name}': {section[name]!r} is not a real date",
+                            diagnostics=_FIX,
+                        ) from None
+        statements = {
+            req_id: RequirementStatement(
+                id=req_id,
+                status=row["status"],
+                justification=str(row.get("justification", "")).strip(),
+                evidence=tuple(row.get("evidence", ())),
+            )
+            for req_id, row in (data.get("requirements") or {}).items()
+        }
+        return cls(ref=ref, data=data, statements=statements)
+
+    # --- typed accessors --------------------------------------------------------------------
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        value = self.data.get(name)
+        return value if isinstance(value, dict) else {}
+
+    def items(self, name: str) -> list[Mapping[str, Any]]:
+        value = self.data.get(name)
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+    @property
+    def product_name(self) -> str:
+        return str(self.section("product").get("name", ""))
+
+    @property
+    def context(self) -> str:
+        return str(self.data.get("context", "consumer"))
+
+    @property
+    def documentation(self) -> Mapping[str, str]:
+        return {str(k): str(v) for k, v in self.section("documentation").items()}

@@ -1,0 +1,173 @@
+"""Fold findings into one verdict per requirement of the chosen profile, then crosswalk them.
+
+**Which findings bear on a requirement R of the profile.** A finding counts for R when it cites
+R itself, a descendant of R in the catalog tree (a failing sub-item fails its parent), or an
+item that the catalog crosswalk maps to R (``catalog.mapped_ids``): a check citing
+``en303645:5.1-1`` is thereby also evidence for the NIST IR 8425 outcome that provision maps to.
+IDs the catalog does not know are kept on the finding but cannot be folded anywhere.
+
+**The folding rule** (first match wins):
+
+1. no finding → ``not_assessed`` (never a silent pass);
+2. any ``fail`` → ``fail``;
+3. any ``error`` → ``error`` (a check crashed or timed out: we do not know);
+4. any ``inconclusive`` → ``inconclusive``;
+5. any ``manual`` → ``manual`` (a person must review; automated passes do not outvote that);
+6. only ``not_applicable`` → ``not_applicable``;
+7. otherwise (all ``pass`` / ``not_applicable``, at least one ``pass``) → ``pass``.
+
+**Crosswalked verdicts.** For each item of EN 303 645 and of the CRA that some profile
+requirement maps to, the verdicts of those mapped profile requirements are folded with the same
+rule, except that a ``not_assessed`` source next to assessed ones makes the result
+``inconclusive`` (part of the mapped ground is unknown) and only all-``not_assessed`` sources give
+``not_assessed``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from securable.assess.model import Finding, Verdict
+from securable.catalog import Catalog
+
+__all__ = [
+    "CROSSWALK_FRAMEWORKS",
+    "CrosswalkVerdict",
+    "RequirementVerdict",
+    "crosswalk",
+    "fold",
+    "fold_requirements",
+]
+
+CROSSWALK_FRAMEWORKS = ("en303645", "cra")
+
+_ORDER = (Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.MANUAL)
+
+
+def fold(verdicts: Iterable[Verdict]) -> Verdict:
+    """The folding rule above, on bare verdicts."""
+    seen = set(verdicts)
+    if not seen or seen == {Verdict.NOT_ASSESSED}:
+        return Verdict.NOT_ASSESSED
+    if Verdict.NOT_ASSESSED in seen:  # only when folding requirement verdicts (crosswalk)
+        seen = (seen - {Verdict.NOT_ASSESSED}) | {Verdict.INCONCLUSIVE}
+    for verdict in _ORDER:
+        if verdict in seen:
+            return verdict
+    if seen == {Verdict.NOT_APPLICABLE}:
+        return Verdict.NOT_APPLICABLE
+    return Verdict.PASS
+
+
+@dataclass(frozen=True)
+class RequirementVerdict:
+    """One requirement of the profile: its folded verdict and the findings that made it."""
+
+    id: str
+    title: str
+    verdict: Verdict
+    checks: tuple[str, ...]  # ids of the checks whose findings counted, in first-seen order
+    findings: tuple[int, ...]  # indexes into the assessment's findings list
+    via_crosswalk: tuple[str, ...] = ()  # cited IDs that reached this requirement through a mapping
+    mapped: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (framework, mapped ids) for report columns
+    group: str = ""  # the top-level catalog item it belongs to (an 8425 outcome such as IAC)
+    group_title: str = ""
+
+
+@dataclass(frozen=True)
+class CrosswalkVerdict:
+    """An item of another framework with the verdict carried over from the profile requirements."""
+
+    id: str
+    framework: str
+    title: str
+    verdict: Verdict
+    sources: tuple[str, ...]  # profile requirement IDs mapped to it
+
+
+def _touches(catalog: Catalog, cited: str, profile_ids: set[str]) -> list[tuple[str, bool]]:
+    """Profile requirements a cited ID bears on: ``(id, via_crosswalk)`` pairs."""
+    if cited not in catalog:
+        return []
+    hits: list[tuple[str, bool]] = []
+    if cited in profile_ids:
+        hits.append((cited, False))
+    hits.extend((a.id, False) for a in catalog.ancestors(cited) if a.id in profile_ids)
+    for mapped in catalog.mapped_ids(cited):
+        if mapped in profile_ids:
+            hits.append((mapped, True))
+        hits.extend((a.id, True) for a in catalog.ancestors(mapped) if a.id in profile_ids)
+    return hits
+
+
+def fold_requirements(
+    findings: Sequence[Finding], catalog: Catalog, profile_ids: Sequence[str]
+) -> list[RequirementVerdict]:
+    """One :class:`RequirementVerdict` per profile requirement, in profile order."""
+    wanted = set(profile_ids)
+    by_req: dict[str, list[int]] = defaultdict(list)
+    via: dict[str, list[str]] = defaultdict(list)
+    touch_cache: dict[str, list[tuple[str, bool]]] = {}
+    for index, finding in enumerate(findings):
+        reached: set[str] = set()
+        for cited in finding.requirements:
+            if cited not in touch_cache:
+                touch_cache[cited] = _touches(catalog, cited, wanted)
+            for req_id, crossed in touch_cache[cited]:
+                if req_id not in reached:
+                    reached.add(req_id)
+                    by_req[req_id].append(index)
+                if crossed and cited not in via[req_id]:
+                    via[req_id].append(cited)
+    out: list[RequirementVerdict] = []
+    for req_id in profile_ids:
+        indexes = by_req.get(req_id, [])
+        checks = tuple(dict.fromkeys(findings[i].check for i in indexes))
+        mapped = tuple(
+            (fw, tuple(catalog.mapped_ids(req_id, to=fw)))
+            for fw in CROSSWALK_FRAMEWORKS
+            if fw in catalog.frameworks
+        )
+        ancestors = catalog.ancestors(req_id)
+        root = ancestors[-1] if ancestors else catalog.item(req_id)
+        out.append(
+            RequirementVerdict(
+                id=req_id,
+                title=catalog.item(req_id).title,
+                verdict=fold(findings[i].verdict for i in indexes),
+                checks=checks,
+                findings=tuple(indexes),
+                via_crosswalk=tuple(via.get(req_id, [])),
+                mapped=mapped,
+                group=root.id,
+                group_title=root.title,
+            )
+        )
+    return out
+
+
+def crosswalk(requirements: Sequence[RequirementVerdict], catalog: Catalog) -> list[CrosswalkVerdict]:
+    """Verdicts carried over to EN 303 645 and CRA items (see the module docstring)."""
+    sources: dict[str, list[RequirementVerdict]] = defaultdict(list)
+    for req in requirements:
+        for _fw, ids in req.mapped:
+            for target_id in ids:
+                sources[target_id].append(req)
+    out: list[CrosswalkVerdict] = []
+    order = {item.id: n for n, item in enumerate(catalog.items())}
+    for target_id in sorted(sources, key=lambda i: order.get(i, 0)):
+        reqs = sources[target_id]
+        verdict = fold(r.verdict for r in reqs)
+        item = catalog.item(target_id)
+        out.append(
+            CrosswalkVerdict(
+                id=target_id,
+                framework=item.framework,
+                title=item.title,
+                verdict=verdict,
+                sources=tuple(r.id for r in reqs),
+            )
+        )
+    return out

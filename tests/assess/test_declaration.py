@@ -1,0 +1,284 @@
+"""product.yaml: schema validation with one-line errors, and each declaration check's pass and fail."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from securable.assess.checks.declaration.disclosure import DisclosureCheck
+from securable.assess.checks.declaration.documentation import DocumentationCheck
+from securable.assess.checks.declaration.manual_review import ManualReviewCheck
+from securable.assess.checks.declaration.statements import RequirementStatementsCheck
+from securable.assess.checks.declaration.support_period import SupportPeriodCheck
+from securable.assess.checks.declaration.update_policy import UpdatePolicyCheck
+from securable.assess.engine import run_assessment
+from securable.assess.model import AssessmentContext, Check, Finding, TargetKind, Verdict
+from securable.assess.registry import checks_for
+from securable.assess.targets import Declaration
+from securable.assess.targets.declaration import load_schema
+from securable.catalog import Catalog
+from securable.errors import DeclarationError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "product.yaml"
+TODAY = dt.date(2026, 11, 28)
+
+
+def good(catalog: Catalog, end_year: int = TODAY.year + 6) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["support"] = {
+        "start": f"{TODAY.year}-01",
+        "end": f"{end_year}-12",
+        "statement_url": "https://e.example/s",
+    }
+    reqs: dict[str, Any] = {}
+    for req_id in catalog.profile("nistir8425").item_ids:
+        reqs[req_id] = {"status": "implemented", "evidence": [f"https://e.example/{req_id.split(':')[1]}"]}
+    reqs["nistir8425:IAC-2c"] = {"status": "not_applicable", "justification": "single component"}
+    data["requirements"] = reqs
+    return data
+
+
+def run(check: Check, data: dict[str, Any], catalog: Catalog | None = None) -> list[Finding]:
+    decl = Declaration.from_mapping(data)
+    if catalog is not None:
+        check.context = AssessmentContext(
+            profile="nistir8425", requirement_ids=catalog.profile("nistir8425").item_ids, catalog=catalog
+        )
+    return list(check.run(decl))
+
+
+def verdicts(findings: list[Finding]) -> list[str]:
+    return [f.verdict.value for f in findings]
+
+
+# --- the schema and the loader ---------------------------------------------------------------
+
+
+def test_schema_is_valid_and_example_loads() -> None:
+    Draft202012Validator.check_schema(load_schema())
+    decl = Declaration.load(EXAMPLE)
+    assert decl.product_name == "Example Smart Thermostat"
+    assert decl.context == "consumer"
+    assert decl.statements["nistir8425:IAC-2c"].status == "not_applicable"
+    assert decl.statements["nistir8425:IAC-2c"].justification
+    assert decl.kind is TargetKind.DECLARATION
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(schema="securable/product/v0"), "field 'schema' must be 'securable/product/v1'"),
+        (lambda d: d["support"].update(end="2031-13"), "field 'support.end'"),
+        (
+            lambda d: d["support"].update(end="2031-02-30"),
+            "field 'support.end': '2031-02-30' is not a real date",
+        ),
+        (lambda d: d.update(colour="red"), "field '(top level)'"),
+        (lambda d: d["interfaces"][0].update(port=70000), "field 'interfaces.0.port'"),
+        (
+            lambda d: d["requirements"].update({"nistir8425:AI-1": {"status": "done"}}),
+            "requirements.nistir8425:AI-1",
+        ),
+        (lambda d: d["product"].pop("name"), "'name' is a required property"),
+    ],
+)
+def test_bad_declarations_fail_with_one_line_naming_the_field(mutate: Any, message: str) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    mutate(data)
+    with pytest.raises(DeclarationError) as err:
+        Declaration.from_mapping(data, ref="product.yaml")
+    assert message in str(err.value)
+    assert err.value.exit_code == 2 and err.value.diagnostics and "\n" not in str(err.value)
+
+
+def test_yaml_syntax_error_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "product.yaml"
+    bad.write_text("schema: securable/product/v1\nproduct: [unclosed\n")
+    with pytest.raises(DeclarationError, match="line 3: not valid YAML"):
+        Declaration.load(bad)
+    with pytest.raises(DeclarationError, match="does not exist"):
+        Declaration.load(tmp_path / "missing.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    with pytest.raises(DeclarationError, match="not a regular file"):
+        Declaration.load(tmp_path / "fifo.yaml")  # refused, never opened (a FIFO would block)
+
+
+def test_yaml_dates_are_accepted() -> None:
+    decl = Declaration.from_text(
+        "schema: securable/product/v1\nproduct: {name: X, manufacturer: Y}\nsupport: {end: 2031-03-31}\n"
+    )
+    assert decl.section("support")["end"] == "2031-03-31"
+
+
+# --- each check: pass and fail ---------------------------------------------------------------
+
+
+def test_support_period(catalog: Catalog) -> None:
+    check = SupportPeriodCheck(today=lambda: TODAY)
+    assert verdicts(run(check, good(catalog))) == ["pass", "manual"]
+    data = good(catalog)
+    del data["support"]
+    assert verdicts(run(check, data)) == ["fail"]
+    short = good(catalog, end_year=TODAY.year + 2)
+    findings = run(check, short)
+    assert (
+        verdicts(findings) == ["fail", "manual"] and "expected to get at least 5 years" in findings[0].message
+    )
+    industrial = good(catalog, end_year=TODAY.year + 7) | {"context": "industrial"}
+    assert verdicts(run(check, industrial))[0] == "fail"
+    expired = good(catalog)
+    expired["support"] = {"start": "2015-01", "end": "2021-06", "statement_url": "https://e.example/s"}
+    findings = run(check, expired)
+    assert findings[0].verdict is Verdict.FAIL and "ended on 2021-06-30" in findings[0].message
+    unpublished = good(catalog)
+    del unpublished["support"]["statement_url"]
+    del unpublished["documentation"]["end_of_support"]
+    findings = run(check, unpublished)
+    assert verdicts(findings) == ["pass", "fail"] and findings[1].requirements == (
+        "en303645:5.3-13",
+        "nistir8425:ID-1b",
+        "cra:AII.7",
+    )
+    assert findings[1].location is not None and findings[1].location.field == "support.statement_url"
+
+
+def test_disclosure(catalog: Catalog) -> None:
+    assert verdicts(run(DisclosureCheck(), good(catalog))) == ["pass", "manual"]
+    data = good(catalog)
+    data["disclosure"] = {}
+    assert verdicts(run(DisclosureCheck(), data)) == ["fail", "fail"]
+    data["disclosure"] = {"contact": "call us", "policy_url": "https://e.example/p"}
+    findings = run(DisclosureCheck(), data)
+    assert verdicts(findings) == ["fail", "manual"] and "neither an e-mail" in findings[0].message
+    data["disclosure"] = {"contact": "https://e.example/report", "policy_url": "https://e.example/p"}
+    assert verdicts(run(DisclosureCheck(), data)) == ["pass", "manual"]
+
+
+def test_documentation(catalog: Catalog) -> None:
+    findings = run(DocumentationCheck(), good(catalog))
+    assert verdicts(findings) == ["manual"] and len(findings[0].evidence["links"]) == 4
+    data = good(catalog)
+    data["documentation"] = {"guide": "docs/guide.pdf"}
+    findings = run(DocumentationCheck(), data)
+    assert verdicts(findings) == ["fail"] and findings[0].evidence == {"not_links": ["guide"]}
+
+
+def test_update_policy(catalog: Catalog) -> None:
+    assert verdicts(run(UpdatePolicyCheck(), good(catalog))) == ["pass", "manual"]
+    data = good(catalog)
+    data["update_policy"] = {"mechanism": "manual", "signed": False}
+    assert verdicts(run(UpdatePolicyCheck(), data)) == ["fail", "fail", "fail"]
+    data["update_policy"] = {
+        "mechanism": "automatic",
+        "automatic_by_default": False,
+        "url": "https://e.example/u",
+    }
+    assert verdicts(run(UpdatePolicyCheck(), data)) == ["pass", "fail", "manual"]
+    del data["update_policy"]
+    assert verdicts(run(UpdatePolicyCheck(), data)) == ["fail", "fail"]
+
+
+def test_statements_ics(catalog: Catalog) -> None:
+    findings = run(RequirementStatementsCheck(), good(catalog), catalog)
+    assert verdicts(findings) == ["not_applicable", "pass"]
+    assert findings[0].requirements == ("nistir8425:IAC-2c",)
+    data = good(catalog)
+    data["requirements"]["nistir8425:IAC-2c"] = {"status": "not_applicable", "justification": "  "}
+    data["requirements"]["nistir8425:SU-1"] = {"status": "not_implemented", "justification": "no updater yet"}
+    del data["requirements"]["nistir8425:AI-1"]
+    data["requirements"]["nistir8425:IAC-9z"] = {"status": "implemented"}
+    findings = run(RequirementStatementsCheck(), data, catalog)
+    by_msg = {f.message: f for f in findings}
+    na = by_msg["nistir8425:IAC-2c is declared not applicable without a justification"]
+    assert na.verdict is Verdict.FAIL and na.requirements == ("nistir8425:IAC-2c", "en303645:4-1")
+    assert by_msg["nistir8425:SU-1 is declared not implemented"].verdict is Verdict.FAIL
+    unknown = by_msg["1 statement(s) name requirement IDs the catalog does not know"]
+    assert unknown.evidence["unknown"] == ["nistir8425:IAC-9z"]
+    missing = by_msg["1 of 13 profile requirements have no statement"]
+    assert missing.evidence == {"missing": ["nistir8425:AI-1"]}
+
+
+def test_manual_review(catalog: Catalog) -> None:
+    findings = run(ManualReviewCheck(), good(catalog), catalog)
+    reviewed = {f.requirements[0] for f in findings}
+    assert reviewed == {
+        "nistir8425:DOC-1a",
+        "nistir8425:DOC-1c",
+        "nistir8425:IQR-1a",
+        "nistir8425:ID-1a",
+        "nistir8425:ID-1b",
+        "nistir8425:EA-1a",
+        "nistir8425:EA-1e",
+    }  # the technical outcomes (AI, IAC, SU) are for the firmware and network checks
+    assert set(verdicts(findings)) == {"manual"}
+    data = good(catalog)
+    data["requirements"]["nistir8425:EA-1a"] = {"status": "implemented"}
+    findings = run(ManualReviewCheck(), data, catalog)
+    ea = next(f for f in findings if f.requirements == ("nistir8425:EA-1a",))
+    assert ea.verdict is Verdict.INCONCLUSIVE
+
+
+def test_complete_declaration_through_the_engine_has_no_fail(catalog: Catalog) -> None:
+    decl = Declaration.from_mapping(good(catalog))
+    result = run_assessment(
+        {TargetKind.DECLARATION: decl}, checks_for([TargetKind.DECLARATION]), catalog=catalog
+    )
+    assert not result.failed, [f.message for f in result.findings if f.verdict is Verdict.FAIL]
+    got = {r.id: r.verdict for r in result.requirements}
+    assert got["nistir8425:IAC-2c"] is Verdict.NOT_APPLICABLE
+    assert got["nistir8425:IQR-1a"] is Verdict.MANUAL  # contact present (pass) + a person reviews (manual)
+    assert got["nistir8425:AI-1"] is Verdict.NOT_ASSESSED  # technical: the declaration alone proves nothing
+    broken = copy.deepcopy(good(catalog))
+    del broken["disclosure"]
+    result = run_assessment(
+        {TargetKind.DECLARATION: Declaration.from_mapping(broken)},
+        checks_for([TargetKind.DECLARATION]),
+        catalog=catalog,
+    )
+    assert {r.id: r.verdict for r in result.requirements}["nistir8425:IQR-1a"] is Verdict.FAIL
+
+
+def test_boot_services_cross_check(catalog: Catalog, rootfs: Path) -> None:
+    from securable.assess.checks.declaration.boot_services import BootServicesDeclaredCheck, normalise
+    from securable.assess.targets import FirmwareImage
+
+    assert [normalise(n) for n in ("S50httpd", "/x/telnetd.socket", "getty@tty1.service", "K10dropbear")] == [
+        "httpd",
+        "telnetd",
+        "getty",
+        "dropbear",
+    ]
+    wants = rootfs / "etc" / "systemd" / "system" / "multi-user.target.wants"
+    wants.mkdir(parents=True)
+    (wants / "sshd.service").symlink_to("/lib/systemd/system/sshd.service")
+    (wants / "systemd-networkd.service").symlink_to("/lib/systemd/system/systemd-networkd.service")
+
+    def run_with(services: list[dict[str, Any]], image: FirmwareImage | None) -> list[Finding]:
+        data = good(catalog)
+        data["services"] = services
+        check = BootServicesDeclaredCheck()
+        targets = {TargetKind.FIRMWARE: image} if image is not None else {}
+        check.context = AssessmentContext(profile="nistir8425", targets=targets, catalog=catalog)
+        return list(check.run(Declaration.from_mapping(data)))
+
+    with FirmwareImage.open(rootfs) as image:
+        assert verdicts(run_with([{"name": "httpd"}, {"name": "ssh"}], image)) == ["pass"]
+        findings = run_with([{"name": "httpd"}], image)
+        assert verdicts(findings) == ["fail"]
+        assert findings[0].evidence["service"] == "sshd"
+        assert findings[0].location is not None
+        assert findings[0].location.path == "/etc/systemd/system/multi-user.target.wants/sshd.service"
+    (rootfs / "etc" / "inetd.conf").write_text(
+        "# comment\ntelnet stream tcp nowait root /usr/sbin/telnetd telnetd\n"
+    )
+    with FirmwareImage.open(rootfs) as image:
+        findings = run_with([{"name": "httpd"}, {"name": "sshd"}], image)
+        assert verdicts(findings) == ["fail"] and findings[0].evidence["service"] == "telnet"
+    assert run_with([], None) == []  # no firmware target: nothing to cross-check

@@ -1,0 +1,39 @@
+"""The check registry: one explicit list, stable unique ids, documented checks citing real requirements."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from securable.assess.model import Check, TargetKind
+from securable.assess.registry import ALL_CHECKS, check_by_id, checks_for
+from securable.catalog import load_catalog
+
+ID = re.compile(r"^(fw|net|host|decl)\.[a-z0-9-]+(\.[a-z0-9-]+)*$")
+
+
+def test_every_check_is_complete_and_unique() -> None:
+    ids = [c.id for c in ALL_CHECKS]
+    assert len(ids) == len(set(ids))
+    for cls in ALL_CHECKS:
+        assert issubclass(cls, Check)
+        assert ID.match(cls.id), cls.id
+        assert cls.title and cls.evidences and isinstance(cls.target, TargetKind)
+        assert len(cls.describe()) > 80, f"{cls.id} needs a docstring saying what, why and how to fix"
+        assert check_by_id(cls.id) is cls
+        kinds = {"fw": TargetKind.FIRMWARE, "net": TargetKind.HOST, "host": TargetKind.HOST}
+        kinds["decl"] = TargetKind.DECLARATION
+        assert cls.target is kinds[cls.id.split(".")[0]], cls.id
+    with pytest.raises(KeyError):
+        check_by_id("fw.nope")
+    assert checks_for([TargetKind.DECLARATION]) == [
+        c for c in ALL_CHECKS if c.target is TargetKind.DECLARATION
+    ]
+
+
+def test_every_cited_requirement_exists_in_the_package_catalog() -> None:
+    catalog = load_catalog()
+    for cls in ALL_CHECKS:
+        unknown = [r for r in cls.evidences if r not in catalog]
+        assert not unknown, f"{cls.id} cites unknown IDs {unknown}"

@@ -1,0 +1,84 @@
+"""The folding rule, requirement matching (direct, descendants, crosswalk) and carried-over verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from securable.assess.model import Finding, Verdict
+from securable.assess.verdict import crosswalk, fold, fold_requirements
+from securable.catalog import Catalog
+
+P, F, E, INC, M, NA, NS = (
+    Verdict.PASS,
+    Verdict.FAIL,
+    Verdict.ERROR,
+    Verdict.INCONCLUSIVE,
+    Verdict.MANUAL,
+    Verdict.NOT_APPLICABLE,
+    Verdict.NOT_ASSESSED,
+)
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        ([], NS),
+        ([P], P),
+        ([P, NA], P),
+        ([NA, NA], NA),
+        ([P, F, E, M], F),
+        ([P, E, M, INC], E),
+        ([P, INC, M], INC),
+        ([P, M], M),
+        ([NA, M], M),
+        ([NS], NS),
+        ([NS, NS], NS),
+        ([P, NS], INC),  # crosswalk: part of the mapped ground unknown
+        ([F, NS], F),
+        ([NA, NS], INC),
+    ],
+)
+def test_fold_rule(verdicts: list[Verdict], expected: Verdict) -> None:
+    assert fold(verdicts) is expected
+
+
+def _f(verdict: Verdict, *reqs: str, check: str = "test.x") -> Finding:
+    return Finding(check=check, verdict=verdict, message="m", requirements=reqs)
+
+
+def test_requirements_by_direct_descendant_and_crosswalk(catalog: Catalog) -> None:
+    ids = catalog.profile("nistir8425").item_ids
+    findings = [
+        _f(P, "nistir8425:AI-1", check="test.a"),
+        _f(P, "en303645:5.3-4", check="test.b"),  # maps to nistir8425:SU-2
+        _f(F, "cra:I.2.d", check="test.c"),  # maps to IAC-1a and IAC-1b
+        _f(P, "nistir8425:IAC-1b", check="test.d"),
+        _f(F, "unknown:thing", check="test.e"),  # an ID the catalog does not know: folds nowhere
+        _f(NA, "nistir8425:IAC-2c", "nistir8425:IAC-2c", check="test.f"),
+    ]
+    reqs = {r.id: r for r in fold_requirements(findings, catalog, ids)}
+    assert reqs["nistir8425:AI-1"].verdict is P and reqs["nistir8425:AI-1"].checks == ("test.a",)
+    assert reqs["nistir8425:SU-2"].verdict is P and reqs["nistir8425:SU-2"].via_crosswalk == (
+        "en303645:5.3-4",
+    )
+    assert reqs["nistir8425:IAC-1a"].verdict is F
+    assert reqs["nistir8425:IAC-1b"].verdict is F and reqs["nistir8425:IAC-1b"].checks == ("test.c", "test.d")
+    assert reqs["nistir8425:IAC-2c"].verdict is NA and reqs["nistir8425:IAC-2c"].findings == (5,)
+    assert reqs["nistir8425:DOC-1a"].verdict is NS and reqs["nistir8425:DOC-1a"].checks == ()
+    assert all(4 not in r.findings for r in reqs.values())
+    cross = {c.id: c for c in crosswalk(list(reqs.values()), catalog)}
+    assert cross["cra:I.2.d"].verdict is F and set(cross["cra:I.2.d"].sources) == {
+        "nistir8425:IAC-1a",
+        "nistir8425:IAC-1b",
+    }
+    assert cross["en303645:5.3-4"].verdict is P
+    assert cross["cra:I.2.c"].verdict is P
+    assert cross["en303645:5.2-1"].verdict is NS
+    assert {c.framework for c in cross.values()} == {"en303645", "cra"}
+
+
+def test_a_failing_sub_item_fails_its_profile_parent(catalog: Catalog) -> None:
+    """A finding citing a child counts for a selected item that is its ancestor, not the reverse."""
+    findings = [_f(F, "nistir8425:IAC-1b"), _f(P, "nistir8425:IAC-1")]
+    reqs = fold_requirements(findings, catalog, ["nistir8425:IAC-1", "nistir8425:IAC-1a"])
+    assert [(r.id, r.verdict) for r in reqs] == [("nistir8425:IAC-1", F), ("nistir8425:IAC-1a", NS)]
