@@ -12,6 +12,7 @@ import typer
 from securable import __version__
 from securable._cli.assess_cmd import assess
 from securable._cli.catalog_cmd import app as catalog_app
+from securable._cli.portal_cmd import app as portal_app
 from securable.errors import SecurableError
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.command("assess")(assess)
+app.add_typer(portal_app, name="portal")
 
 
 def _version(value: bool) -> None:

@@ -20,7 +20,7 @@ from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEven
 from securable.assess.model import TargetKind
 from securable.assess.registry import ALL_CHECKS
 from securable.assess.reports import FORMATS, write_reports
-from securable.assess.targets import Declaration, FirmwareImage, load_live_host_class
+from securable.assess.targets import Declaration, FirmwareImage, host_interfaces, load_live_host_class
 from securable.catalog import DEFAULT_PROFILE, load_catalog
 from securable.errors import UsageError, VulnDBError
 
@@ -62,52 +62,6 @@ def parse_formats(text: str) -> list[str]:
             diagnostics=f"choose from {ALL_FORMATS} (comma-separated)",
         )
     return list(dict.fromkeys(names))
-
-
-_HOST_AUTH = {
-    "none": "none",
-    "password": "password",
-    "unique-password": "password",
-    "user-set-password": "password",
-    "certificate": "certificate",
-    "token": "token",
-    "key": "token",
-}
-
-
-def declared_for_host(decl: Declaration) -> list[dict[str, Any]]:
-    """product.yaml's interfaces and port-bound services in the live-host target's vocabulary.
-
-    The host target knows interface kinds network/local/service and auth none/password/
-    certificate/token; richer declaration values are folded onto those (an unknown auth becomes
-    "not stated" rather than a guess).
-    """
-    out: list[dict[str, Any]] = []
-    for iface in decl.items("interfaces"):
-        kind = "network" if iface.get("kind") in ("network", "cloud-api") else "local"
-        out.append(
-            {
-                "name": iface["name"],
-                "kind": kind,
-                "protocol": iface.get("protocol"),
-                "port": iface.get("port"),
-                "auth": _HOST_AUTH.get(str(iface.get("auth"))),
-                "enabled": iface.get("enabled_by_default", True),
-                "purpose": iface.get("purpose", ""),
-            }
-        )
-    for service in decl.items("services"):
-        if service.get("port") is not None:
-            out.append(
-                {
-                    "name": service["name"],
-                    "kind": "service",
-                    "protocol": service.get("protocol"),
-                    "port": service["port"],
-                    "purpose": service.get("purpose", ""),
-                }
-            )
-    return out
 
 
 def _list_checks(as_json: bool) -> None:
@@ -231,7 +185,7 @@ def assess(
                     diagnostics="assess the firmware and the declaration only (drop --host)",
                 )
             if declaration is not None:
-                target = live_host(host, port_list, declared_interfaces=declared_for_host(declaration))
+                target = live_host(host, port_list, declared_interfaces=host_interfaces(declaration))
             else:
                 target = live_host(host, port_list)
             if hasattr(target, "close"):

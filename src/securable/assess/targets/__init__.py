@@ -12,10 +12,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from securable.assess.targets.declaration import Declaration
+from securable.assess.targets.declaration import Declaration, host_interfaces
 from securable.assess.targets.firmware import DEFAULT_READ_LIMIT, FirmwareImage, UnpackLimits
 
-__all__ = ["DEFAULT_READ_LIMIT", "Declaration", "FirmwareImage", "UnpackLimits", "load_live_host_class"]
+__all__ = [
+    "DEFAULT_READ_LIMIT",
+    "Declaration",
+    "FirmwareImage",
+    "UnpackLimits",
+    "host_interfaces",
+    "load_live_host_class",
+]
 
 
 def load_live_host_class() -> Any:

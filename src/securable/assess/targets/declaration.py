@@ -172,3 +172,49 @@ class Declaration:
     @property
     def documentation(self) -> Mapping[str, str]:
         return {str(k): str(v) for k, v in self.section("documentation").items()}
+
+
+_HOST_AUTH = {
+    "none": "none",
+    "password": "password",
+    "unique-password": "password",
+    "user-set-password": "password",
+    "certificate": "certificate",
+    "token": "token",
+    "key": "token",
+}
+
+
+def host_interfaces(decl: Declaration) -> list[dict[str, Any]]:
+    """product.yaml's interfaces and port-bound services in the live-host target's vocabulary.
+
+    The host target knows interface kinds network/local/service and auth none/password/
+    certificate/token; richer declaration values are folded onto those (an unknown auth becomes
+    "not stated" rather than a guess).
+    """
+    out: list[dict[str, Any]] = []
+    for iface in decl.items("interfaces"):
+        kind = "network" if iface.get("kind") in ("network", "cloud-api") else "local"
+        out.append(
+            {
+                "name": iface["name"],
+                "kind": kind,
+                "protocol": iface.get("protocol"),
+                "port": iface.get("port"),
+                "auth": _HOST_AUTH.get(str(iface.get("auth"))),
+                "enabled": iface.get("enabled_by_default", True),
+                "purpose": iface.get("purpose", ""),
+            }
+        )
+    for service in decl.items("services"):
+        if service.get("port") is not None:
+            out.append(
+                {
+                    "name": service["name"],
+                    "kind": "service",
+                    "protocol": service.get("protocol"),
+                    "port": service["port"],
+                    "purpose": service.get("purpose", ""),
+                }
+            )
+    return out

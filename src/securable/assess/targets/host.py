@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from securable.assess import netclients, netscan
 from securable.assess.model import Location, TargetKind
@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_PORTS",
     "KEY_ONLY_AUTH",
     "PASSWORD_AUTH",
+    "SERVICE_NAMES",
     "DeclaredInterface",
     "HostAddressError",
     "HttpResponse",
@@ -54,6 +55,7 @@ __all__ = [
     "TlsHandshake",
     "check_loopback",
     "declared_interfaces_from",
+    "identify",
     "self_signed_identity",
 ]
 
@@ -584,7 +586,7 @@ class SocketProbe:
         except (OSError, paramiko.SSHException, EOFError):
             return None
         try:
-            transport.auth_password(username, password, fallback=False)
+            transport.auth_password(username, password, fallback=True)  # also keyboard-interactive
             return bool(transport.is_authenticated())
         except (paramiko.AuthenticationException, paramiko.BadAuthenticationType):
             return False
@@ -671,7 +673,8 @@ def _peer_chain(sock: ssl.SSLSocket) -> tuple[bytes, ...]:
 
 _T = TypeVar("_T")
 
-ServiceName = Literal["ssh", "telnet", "ftp", "smtp", "http", "https", "mqtt", "mqtts", "tls", "unknown"]
+SERVICE_NAMES = ("ssh", "telnet", "ftp", "smtp", "http", "https", "mqtt", "mqtts", "tls", "unknown")
+"""What :func:`identify` can name; ``tls`` is TLS whose inner protocol could not be read."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""The FastAPI application: ``create_app(settings)`` migrates the database and wires routes and middleware."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from securable import __version__
+from securable.errors import PortalError, UsageError
+from securable.portal import db as portal_db
+from securable.portal import security
+from securable.portal.admin_products import admin_products
+from securable.portal.api import api, published
+from securable.portal.clock import Clock, system_clock
+from securable.portal.pages import TEMPLATES, pages
+from securable.portal.services import ConflictError, NotFoundError
+from securable.portal.settings import PortalSettings
+from securable.portal.web import PortalState
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _status_for(exc: PortalError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, ConflictError):
+        return 409
+    if isinstance(exc, UsageError):
+        return 400
+    return 422
+
+
+def create_app(settings: PortalSettings, *, clock: Clock = system_clock) -> FastAPI:
+    """Build the portal. The database is migrated to the newest schema before the first request."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = portal_db.make_engine(settings.db_url)
+    portal_db.migrate(engine)
+    app = FastAPI(
+        title="securable manufacturer portal",
+        version=__version__,
+        description=(
+            "Vulnerability intake, PSIRT cases with SLA and CRA clocks, CSAF/OpenVEX/CycloneDX VEX, "
+            "SBOMs and product pages with the FCC Cyber Trust Mark registry fields."
+        ),
+        docs_url=None,  # the Swagger/ReDoc pages load scripts from a CDN; the spec itself is at /openapi.json
+        redoc_url=None,
+    )
+    app.state.portal = PortalState(
+        settings=settings,
+        sessions=portal_db.session_factory(engine),
+        clock=clock,
+        limiter=security.RateLimiter(),
+    )
+    app.state.engine = engine
+    app.add_middleware(security.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(security.SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+
+    @app.exception_handler(PortalError)
+    async def portal_error(request: Request, exc: PortalError) -> Response:
+        code = _status_for(exc)
+        if request.url.path.startswith(("/api/", "/.well-known/")) or request.url.path.endswith(".json"):
+            return JSONResponse({"detail": str(exc)}, status_code=code)
+        return TEMPLATES.TemplateResponse(
+            request, "error.html", {"settings": settings, "message": str(exc)}, status_code=code
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.get("/static/portal.css", include_in_schema=False)
+    def css() -> Response:
+        return Response((STATIC / "portal.css").read_bytes(), media_type="text/css")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    app.include_router(api)
+    app.include_router(published)
+    app.include_router(pages)
+    app.include_router(admin_products)
+    return app

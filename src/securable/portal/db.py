@@ -1,0 +1,83 @@
+"""Database plumbing: engine, sessions, and Alembic migrations run programmatically.
+
+SQLite (a file under the data folder) is the default; PostgreSQL is selected by a
+``postgresql+psycopg://`` URL. The schema is only ever created by migrations, never by ``create_all``,
+so a production database and a test database go through the same steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from securable.errors import UsageError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SUPPORTED = ("sqlite", "postgresql")
+
+
+def check_url(url: str) -> str:
+    """Refuse an unusable database URL with a one-line fix instead of a driver traceback."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UsageError(
+            f"database URL {url!r} is not a URL",
+            diagnostics="use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB",
+        ) from None
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise UsageError(
+            f"database {parsed.get_backend_name()!r} is not supported",
+            diagnostics="use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB",
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise UsageError(
+            f"PostgreSQL driver {parsed.get_driver_name()!r} is not installed",
+            diagnostics="write the URL as postgresql+psycopg://…",
+        )
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    check_url(url)
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; a no-op on an up-to-date database."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
