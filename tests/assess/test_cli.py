@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from securable._cli import main
-from securable.assess.targets import Declaration, host_interfaces, load_live_host_class
+from securable.assess.targets import Declaration, load_live_host_class
+from securable.assess.targets.host import declared_interfaces_from
 from securable.catalog import Catalog, load_catalog
 from tests.assess.test_declaration import good
 
@@ -158,7 +159,7 @@ def test_declared_interfaces_reach_the_live_host_target() -> None:
         pytest.skip("the network target is not installed")
     example = Path(__file__).resolve().parents[2] / "examples" / "product.yaml"
     decl = Declaration.load(example)
-    host = live_host("127.0.0.1", None, declared_interfaces=host_interfaces(decl))
+    host = live_host("127.0.0.1", None, declared_interfaces=declared_interfaces_from(decl))
     ports = {d.port for d in host.declared}
     assert {443, 8883} <= ports and {443, 8883} <= set(host.ports)
 

@@ -20,7 +20,7 @@ from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEven
 from securable.assess.model import TargetKind
 from securable.assess.registry import ALL_CHECKS
 from securable.assess.reports import FORMATS, write_reports
-from securable.assess.targets import Declaration, FirmwareImage, host_interfaces, load_live_host_class
+from securable.assess.targets import Declaration, FirmwareImage, load_live_host_class
 from securable.catalog import DEFAULT_PROFILE, load_catalog
 from securable.errors import UsageError, VulnDBError
 
@@ -185,7 +185,10 @@ def assess(
                     diagnostics="assess the firmware and the declaration only (drop --host)",
                 )
             if declaration is not None:
-                target = live_host(host, port_list, declared_interfaces=host_interfaces(declaration))
+                from securable.assess.targets.host import declared_interfaces_from
+
+                declared = declared_interfaces_from(declaration)
+                target = live_host(host, port_list, declared_interfaces=declared)
             else:
                 target = live_host(host, port_list)
             if hasattr(target, "close"):

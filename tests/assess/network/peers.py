@@ -397,6 +397,8 @@ def ftp_banner_server() -> Iterator[int]:
 def paramiko_ssh_server(*, accept: tuple[str, str] | None = None, allow_none: bool = False) -> Iterator[int]:
     """A real SSH server (paramiko) with password auth; ``allow_none`` lets everyone in."""
     import paramiko
+    from paramiko.common import AUTH_FAILED as AUTH_NO
+    from paramiko.common import AUTH_SUCCESSFUL as AUTH_OK
 
     host_key = paramiko.RSAKey.generate(2048)
 
@@ -405,10 +407,10 @@ def paramiko_ssh_server(*, accept: tuple[str, str] | None = None, allow_none: bo
             return "password"
 
         def check_auth_none(self, username: str) -> int:
-            return paramiko.AUTH_SUCCESSFUL if allow_none else paramiko.AUTH_FAILED
+            return AUTH_OK if allow_none else AUTH_NO
 
         def check_auth_password(self, username: str, password: str) -> int:
-            return paramiko.AUTH_SUCCESSFUL if (username, password) == accept else paramiko.AUTH_FAILED
+            return AUTH_OK if (username, password) == accept else AUTH_NO
 
     class H(socketserver.BaseRequestHandler):
         def handle(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def test_ipv6_loopback_host_is_scanned_and_identified() -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class V6(ThreadingHTTPServer):
-        address_family = peers.socket.AF_INET6
+        address_family = socket.AF_INET6
         daemon_threads = True
 
     class Page(BaseHTTPRequestHandler):

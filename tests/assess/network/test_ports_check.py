@@ -20,7 +20,7 @@ def test_declared_ports_pass_undeclared_and_disabled_fail() -> None:
         peers.ftp_banner_server() as ftp,
     ):
         silent = peers.free_port()
-        declared = [
+        declared: list[dict[str, object]] = [
             {
                 "name": "local-api",
                 "kind": "network",

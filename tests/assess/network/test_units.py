@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,31 @@ def test_declared_interfaces_from_both_vocabularies() -> None:
     ]
     kit = LiveHost("127.0.0.1", [22], kit_export, probe=FakeProbe()).declared_for(22)
     assert kit is not None and kit.enabled is False
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(__import__("shutil").which("nmap") is None, reason="nmap is optional and not installed")
+def test_nmap_integration_agrees_with_the_sweep() -> None:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    try:
+        assert netscan.nmap_open_ports("127.0.0.1", [port]) == [port]
+    finally:
+        s.close()
+
+
+def test_nmap_absent_gives_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert netscan.nmap_open_ports("127.0.0.1", [40000]) is None
+
+
+def test_default_credential_file_is_read_from_the_data_folder(tmp_path: Path) -> None:
+    from securable.assess.checks.network._credentials import load_default_credentials
+
+    assert load_default_credentials(tmp_path) == ()  # nothing ships here: the check says inconclusive
+    (tmp_path / "default_credentials.yaml").write_text(
+        "credentials:\n  - {username: admin, password: admin}\n  - {username: root, password: ''}\n"
+    )
+    assert load_default_credentials(tmp_path) == (("admin", "admin"), ("root", ""), ("admin", ""))

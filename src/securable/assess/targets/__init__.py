@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from securable.assess.targets.declaration import Declaration, host_interfaces
+from securable.assess.targets.declaration import Declaration
 from securable.assess.targets.firmware import DEFAULT_READ_LIMIT, FirmwareImage, UnpackLimits
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "Declaration",
     "FirmwareImage",
     "UnpackLimits",
-    "host_interfaces",
     "load_live_host_class",
 ]
 

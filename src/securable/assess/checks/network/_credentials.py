@@ -10,6 +10,8 @@ import csv
 import io
 import json
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -63,13 +65,14 @@ def parse_credentials(name: str, text: str) -> list[tuple[str, str]]:
     return _pairs(lines)
 
 
-def load_default_credentials() -> tuple[tuple[str, str], ...]:
-    """The shipped pairs, de-duplicated in order, with blank passwords for admin/root added.
+def load_default_credentials(folder: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """The shipped pairs (or those in ``folder``), de-duplicated in order, with blank passwords
+    for admin/root added.
 
     Empty when no list ships: the check then reports ``inconclusive`` rather than a pass.
     """
     found: list[tuple[str, str]] = []
-    base = resources.files(_DATA)
+    base: Traversable = folder if folder is not None else resources.files(_DATA)
     for name in _NAMES:
         res = base / name
         if res.is_file():

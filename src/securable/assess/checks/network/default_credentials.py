@@ -102,6 +102,13 @@ class DefaultCredentialsCheck(ServiceCheck):
     def _attempt_fn(target: LiveHost, svc: ServiceInfo) -> tuple[Any, str]:
         a, p, probe = target.address, svc.port, target.probe
         if svc.service == "ssh":
+            methods = probe.ssh_auth_methods(a, p, "root")
+            if (
+                methods is not None
+                and not methods.none_accepted
+                and not {"password", "keyboard-interactive"} & set(methods.methods)
+            ):
+                return None, f"SSH offers no password login ({', '.join(methods.methods)})"
             return (lambda u, pw: probe.ssh_login(a, p, u, pw)), "ssh password"
         if svc.service == "telnet":
             if svc.evidence.get("shell_without_login"):
