@@ -13,6 +13,7 @@ from securable import __version__
 from securable._cli.assess_cmd import assess
 from securable._cli.catalog_cmd import app as catalog_app
 from securable._cli.portal_cmd import app as portal_app
+from securable._cli.update_cmd import app as update_app
 from securable.errors import SecurableError
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 app.command("assess")(assess)
 app.add_typer(portal_app, name="portal")
+app.add_typer(update_app, name="update")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,75 @@
+"""Secure software update (NIST IR 8259A capability 5; IR 8425 SU-1/SU-2; EN 303 645 5.3).
+
+Device side: :class:`DeviceUpdater` checks a TUF repository with python-tuf's ngclient against
+the root shipped in the image, downloads (resumably) into the inactive slot of an A/B layout,
+enforces the hardware id and an anti-rollback floor, switches atomically, and confirms or rolls
+back after a health check. Manufacturer side: :class:`ReleaseRepository` builds and signs the
+repository with ``tuf.api`` (offline root threshold, custom release metadata, key rotation,
+hash-bin delegation); :class:`RepositoryServer` serves it on loopback for demos and tests.
+"""
+
+from __future__ import annotations
+
+from securable.device.update.client import DeviceUpdater, InstallResult, StagedImage, UpdateOffer
+from securable.device.update.download import RangeDownloader
+from securable.device.update.errors import RefusalReason, SlotError, UpdateRefusedError
+from securable.device.update.events import Outcome, SecurityEventSink, Stage
+from securable.device.update.floor import AntiRollbackFloor
+from securable.device.update.policy import PolicyStore, UpdateMode, UpdatePolicy
+from securable.device.update.release import Release, channel_path
+from securable.device.update.repository import ReleaseRepository, RepositoryError, RepositorySettings
+from securable.device.update.server import RepositoryServer, copy_public, serve_in_thread
+from securable.device.update.slots import ABSlots, BootResult, FolderSlotBackend, SlotBackend, SlotManifest
+
+#: Requirement IDs (securable catalog) this capability implements; the assessment engine and
+#: declarations cite them. SU-3 (rollback) and SU-5/SU-6a (owner policy) are device-side.
+REQUIREMENTS: tuple[str, ...] = (
+    "nistir8259a:SU-1",
+    "nistir8259a:SU-2",
+    "nistir8259a:SU-3",
+    "nistir8259a:SU-4",
+    "nistir8259a:SU-5",
+    "nistir8259a:SU-6",
+    "nistir8259a:SU-6a",
+    "nistir8425:SU-1",
+    "nistir8425:SU-2",
+    "en303645:5.3-1",
+    "en303645:5.3-2",
+    "en303645:5.3-4",
+    "en303645:5.3-7",
+    "en303645:5.3-9",
+    "cra:I.2.c",
+    "cra:II.7",
+)
+
+__all__ = [
+    "REQUIREMENTS",
+    "ABSlots",
+    "AntiRollbackFloor",
+    "BootResult",
+    "DeviceUpdater",
+    "FolderSlotBackend",
+    "InstallResult",
+    "Outcome",
+    "PolicyStore",
+    "RangeDownloader",
+    "RefusalReason",
+    "Release",
+    "ReleaseRepository",
+    "RepositoryError",
+    "RepositoryServer",
+    "RepositorySettings",
+    "SecurityEventSink",
+    "SlotBackend",
+    "SlotError",
+    "SlotManifest",
+    "Stage",
+    "StagedImage",
+    "UpdateMode",
+    "UpdateOffer",
+    "UpdatePolicy",
+    "UpdateRefusedError",
+    "channel_path",
+    "copy_public",
+    "serve_in_thread",
+]
