@@ -19,6 +19,24 @@ from securable.assess.checks.declaration.support_period import SupportPeriodChec
 from securable.assess.checks.declaration.update_policy import UpdatePolicyCheck
 
 # firmware
+from securable.assess.checks.firmware.credentials_default import DefaultPasswordCheck
+from securable.assess.checks.firmware.credentials_empty import EmptyPasswordCheck
+from securable.assess.checks.firmware.credentials_weak_hash import WeakPasswordHashCheck
+from securable.assess.checks.firmware.logging_security import SecurityLoggingCheck
+from securable.assess.checks.firmware.permissions_suid import SuidProgramsCheck
+from securable.assess.checks.firmware.permissions_world_writable import WorldWritableCheck
+from securable.assess.checks.firmware.sbom_inventory import SbomInventoryCheck
+from securable.assess.checks.firmware.sbom_vulnerabilities import KnownVulnerabilitiesCheck
+from securable.assess.checks.firmware.secrets_private_keys import PrivateKeysCheck
+from securable.assess.checks.firmware.secrets_ssh_host_keys import SshHostKeysCheck
+from securable.assess.checks.firmware.secrets_tokens import BakedCredentialsCheck
+from securable.assess.checks.firmware.services_debug import DebugServicesCheck
+from securable.assess.checks.firmware.services_remote_shell import RemoteShellServicesCheck
+from securable.assess.checks.firmware.services_serial_console import SerialConsoleCheck
+from securable.assess.checks.firmware.ssh_authorized_keys import AuthorizedKeysCheck
+from securable.assess.checks.firmware.ssh_server_config import SshServerConfigCheck
+from securable.assess.checks.firmware.update_integrity import UpdateIntegrityCheck
+
 # network
 from securable.assess.checks.network.cleartext_credentials import CleartextCredentialsCheck
 from securable.assess.checks.network.default_credentials import DefaultCredentialsCheck
@@ -37,6 +55,23 @@ __all__ = ["ALL_CHECKS", "check_by_id", "checks_for"]
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     # firmware
+    EmptyPasswordCheck,
+    DefaultPasswordCheck,
+    WeakPasswordHashCheck,
+    PrivateKeysCheck,
+    SshHostKeysCheck,
+    BakedCredentialsCheck,
+    RemoteShellServicesCheck,
+    DebugServicesCheck,
+    SerialConsoleCheck,
+    SshServerConfigCheck,
+    AuthorizedKeysCheck,
+    WorldWritableCheck,
+    SuidProgramsCheck,
+    UpdateIntegrityCheck,
+    SecurityLoggingCheck,
+    SbomInventoryCheck,
+    KnownVulnerabilitiesCheck,
     # network
     UndeclaredPortsCheck,
     ServiceIdentityCheck,

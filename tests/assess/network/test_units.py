@@ -236,4 +236,14 @@ def test_default_credential_file_is_read_from_the_data_folder(tmp_path: Path) ->
     (tmp_path / "default_credentials.yaml").write_text(
         "credentials:\n  - {username: admin, password: admin}\n  - {username: root, password: ''}\n"
     )
-    assert load_default_credentials(tmp_path) == (("admin", "admin"), ("root", ""), ("admin", ""))
+    # pairs are de-duplicated; the blank-password pairs added to every list count once more
+    assert load_default_credentials(tmp_path) == (("root", ""), ("admin", "admin"), ("admin", ""))
+
+
+def test_shipped_list_reaches_the_live_check_with_common_pairs_first() -> None:
+    from securable.assess.checks.network._credentials import load_default_credentials
+    from securable.assess.credentials import default_credentials
+
+    pairs = load_default_credentials()
+    assert len(pairs) > 100 and len(default_credentials()) > 200
+    assert ("admin", "admin") in pairs[:10]

@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from securable.assess.credentials import ANY_USER, parse_default_credentials
 
 _DATA = "securable.assess.data"
 _NAMES = (
@@ -54,6 +57,13 @@ def parse_credentials(name: str, text: str) -> list[tuple[str, str]]:
     if name.endswith((".yaml", ".yml")):
         return _pairs(yaml.safe_load(text))
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if name.endswith(".txt") and any("\t" in ln for ln in lines):
+        # the shared vendor/service/user/password list; a common password is tried as admin and root
+        pairs: list[tuple[str, str]] = []
+        for cred in parse_default_credentials(text):
+            users = ("admin", "root") if cred.user == ANY_USER else (cred.user,)
+            pairs.extend((user, cred.password) for user in users)
+        return pairs
     if name.endswith(".csv"):
         rows = list(csv.reader(io.StringIO("\n".join(lines))))
         if rows and [c.strip().lower() for c in rows[0][:2]] in (
@@ -66,8 +76,8 @@ def parse_credentials(name: str, text: str) -> list[tuple[str, str]]:
 
 
 def load_default_credentials(folder: Path | None = None) -> tuple[tuple[str, str], ...]:
-    """The shipped pairs (or those in ``folder``), de-duplicated in order, with blank passwords
-    for admin/root added.
+    """The shipped pairs (or those in ``folder``), de-duplicated, with blank passwords for
+    admin/root added, most widely shared first.
 
     Empty when no list ships: the check then reports ``inconclusive`` rather than a pass.
     """
@@ -80,7 +90,7 @@ def load_default_credentials(folder: Path | None = None) -> tuple[tuple[str, str
             break
     if not found:
         return ()
-    seen: dict[tuple[str, str], None] = {}
-    for pair in [*found, *BLANK_PAIRS]:
-        seen.setdefault(pair, None)
-    return tuple(seen)
+    # The attempt budget is small, so the pairs most vendors share go first (stable otherwise).
+    counts = Counter([*found, *BLANK_PAIRS])
+    first = {pair: n for n, pair in reversed(list(enumerate([*found, *BLANK_PAIRS])))}
+    return tuple(sorted(counts, key=lambda pair: (-counts[pair], first[pair])))

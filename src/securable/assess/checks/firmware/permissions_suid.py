@@ -1,0 +1,126 @@
+"""``fw.permissions.suid``: set-user-ID and set-group-ID programs are only the expected ones."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from securable.assess.model import (
+    Check,
+    FileKind,
+    Finding,
+    ImageView,
+    Location,
+    Severity,
+    TargetKind,
+    Verdict,
+)
+
+# Programs that need privilege by design on common distributions (basename → "suid"/"sgid"/"both").
+ALLOWED: dict[str, str] = {
+    "su": "suid",
+    "sudo": "suid",
+    "passwd": "suid",
+    "chsh": "suid",
+    "chfn": "suid",
+    "newgrp": "suid",
+    "gpasswd": "suid",
+    "mount": "suid",
+    "umount": "suid",
+    "ping": "suid",
+    "ping6": "suid",
+    "pkexec": "suid",
+    "fusermount": "suid",
+    "fusermount3": "suid",
+    "newuidmap": "suid",
+    "newgidmap": "suid",
+    "dbus-daemon-launch-helper": "suid",
+    "polkit-agent-helper-1": "suid",
+    "ssh-keysign": "suid",
+    "Xorg.wrap": "suid",
+    "traceroute6.iputils": "suid",
+    "unix_chkpwd": "both",
+    "chage": "sgid",
+    "expiry": "sgid",
+    "crontab": "sgid",
+    "wall": "sgid",
+    "write": "sgid",
+    "bsd-write": "sgid",
+    "ssh-agent": "sgid",
+    "dotlockfile": "sgid",
+    "utempter": "sgid",
+    "mlocate": "sgid",
+    "plocate": "sgid",
+}
+_SYSTEM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/libexec/", "/lib/")
+
+
+class SuidProgramsCheck(Check):
+    """Regular files with the set-user-ID or set-group-ID bit, compared with an allowlist of programs
+    that need it by design (``su``, ``passwd``, ``mount``, ``ping`` ...) in system directories.
+
+    Each extra set-ID program is a way from any local foothold to root; a set-ID ``busybox``
+    makes every applet a candidate, and a set-ID script or world-writable set-ID file is root for
+    anyone. Fix: clear the bit (``chmod u-s,g-s``) or use file capabilities for the one privilege
+    the program needs.
+    """
+
+    id = "fw.permissions.suid"
+    title = "Only expected set-user-ID and set-group-ID programs"
+    evidences = ("nistir8425:IAC-1c", "en303645:5.6-7", "en303645:5.6-6", "cra:I.2.k", "cra:I.2.j")
+    target = TargetKind.FIRMWARE
+    severity = Severity.MEDIUM
+    allowed: ClassVar[dict[str, str]] = ALLOWED
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        image: ImageView = target
+        regular = 0
+        expected: list[str] = []
+        failed = False
+        for entry in image.files():
+            if entry.kind is not FileKind.FILE:
+                continue
+            regular += 1
+            bits = entry.mode & (stat.S_ISUID | stat.S_ISGID)
+            if not bits:
+                continue
+            kind = "suid" if bits == stat.S_ISUID else "sgid" if bits == stat.S_ISGID else "both"
+            name = entry.path.rsplit("/", 1)[-1]
+            rule = self.allowed.get(name)
+            ok = rule is not None and (rule == "both" or rule == kind) and entry.path.startswith(_SYSTEM_DIRS)
+            writable = bool(entry.mode & stat.S_IWOTH)
+            if ok and not writable:
+                expected.append(entry.path)
+                continue
+            failed = True
+            head = image.read_bytes(entry.path, 2) or b""
+            reason = (
+                "world-writable set-ID file"
+                if writable
+                else "set-ID script"
+                if head == b"#!"
+                else "set-ID busybox: every applet runs privileged"
+                if name.startswith("busybox")
+                else "not on the allowlist of set-ID programs"
+            )
+            yield self.finding(
+                Verdict.FAIL,
+                f"{kind.replace('both', 'suid+sgid')} {entry.path}: {reason}",
+                location=Location(path=entry.path),
+                severity=Severity.HIGH
+                if writable or head == b"#!" or name.startswith("busybox")
+                else self.severity,
+                evidence={"mode": oct(stat.S_IMODE(entry.mode)), "uid": entry.uid, "gid": entry.gid},
+            )
+        if regular == 0:
+            yield self.finding(
+                Verdict.NOT_APPLICABLE, "the image has no regular files", location=Location(path="/")
+            )
+        elif not failed:
+            yield self.finding(
+                Verdict.PASS,
+                f"{len(expected)} set-ID programs, all expected",
+                location=Location(path="/"),
+                evidence={"expected": expected[:50]},
+            )

@@ -1,0 +1,97 @@
+"""``fw.permissions.world-writable``: nothing under system, boot or init paths is world-writable."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from securable.assess.model import (
+    Check,
+    FileKind,
+    Finding,
+    ImageView,
+    Location,
+    Severity,
+    TargetKind,
+    Verdict,
+)
+
+PROTECTED = (
+    "/etc/",
+    "/boot/",
+    "/bin/",
+    "/sbin/",
+    "/lib/",
+    "/lib64/",
+    "/usr/bin/",
+    "/usr/sbin/",
+    "/usr/lib/",
+    "/usr/libexec/",
+    "/usr/local/bin/",
+    "/usr/local/sbin/",
+    "/usr/local/lib/",
+    "/opt/",
+    "/root/",
+)
+
+
+class WorldWritableCheck(Check):
+    """Files and directories under ``/etc``, ``/boot``, the binary and library directories, ``/opt``
+    and ``/root`` that any user may write (directories without the sticky bit).
+
+    Any local process (a compromised web UI running as ``nobody``, say) can then replace an init
+    script, a library or a configuration and gain root at the next boot. Fix: ``chmod o-w`` in
+    the image build (e.g. buildroot's device table or a Yocto ``do_install`` step).
+    """
+
+    id = "fw.permissions.world-writable"
+    title = "No world-writable system, boot or init files"
+    evidences = ("nistir8425:IAC-1c", "nistir8259a:DC-2", "en303645:5.6-7", "cra:I.2.f", "cra:I.2.d")
+    target = TargetKind.FIRMWARE
+    severity = Severity.HIGH
+    max_findings: ClassVar[int] = 50
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        image: ImageView = target
+        checked = 0
+        bad = []
+        for entry in image.files():
+            if not (entry.path + "/").startswith(PROTECTED) or entry.kind not in (
+                FileKind.FILE,
+                FileKind.DIRECTORY,
+            ):
+                continue
+            checked += 1
+            if entry.mode & stat.S_IWOTH and not (
+                entry.kind is FileKind.DIRECTORY and entry.mode & stat.S_ISVTX
+            ):
+                bad.append(entry)
+        if checked == 0:
+            yield self.finding(
+                Verdict.NOT_APPLICABLE,
+                "no system, boot or init paths in the image",
+                location=Location(path="/etc"),
+            )
+            return
+        for entry in bad[: self.max_findings]:
+            yield self.finding(
+                Verdict.FAIL,
+                f"world-writable {'directory' if entry.kind is FileKind.DIRECTORY else 'file'} {entry.path}",
+                location=Location(path=entry.path),
+                evidence={"mode": oct(stat.S_IMODE(entry.mode)), "uid": entry.uid},
+            )
+        if len(bad) > self.max_findings:
+            yield self.finding(
+                Verdict.FAIL,
+                f"{len(bad) - self.max_findings} more world-writable paths",
+                location=Location(path="/"),
+                evidence={"total": len(bad)},
+            )
+        if not bad:
+            yield self.finding(
+                Verdict.PASS,
+                f"none of {checked} system paths is world-writable",
+                location=Location(path="/etc"),
+                evidence={"checked": checked},
+            )

@@ -1,0 +1,52 @@
+"""``fw.secrets.credentials``: no cloud API keys, tokens or literal passwords in the image's files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from securable.assess.checks.firmware._secret_scan import scan_image
+from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+
+
+class BakedCredentialsCheck(Check):
+    """Cloud credentials and literal secrets in files: AWS access keys and secret keys, GitHub, GitLab
+    and Slack tokens, Slack webhooks, Google API keys, Stripe live keys, Azure storage keys, and
+    ``password=``/``psk=``/``token=`` assignments with a high-entropy literal value in text files.
+
+    A credential in firmware is extracted from one device and then works for the whole fleet and
+    for the vendor's cloud account behind it. Secrets are never copied into the report: evidence
+    holds the first four characters and the length. Fix: provision per-device credentials at
+    manufacturing or first connection, and keep vendor cloud keys off the device.
+    """
+
+    id = "fw.secrets.credentials"
+    title = "No cloud keys, tokens or passwords baked into files"
+    evidences = ("nistir8425:DP-1", "en303645:5.4-3", "en303645:5.1-1", "cra:I.2.e", "cra:I.2.d")
+    target = TargetKind.FIRMWARE
+    severity = Severity.HIGH
+    max_findings: ClassVar[int] = 50
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        image: ImageView = target
+        hits = [h for h in scan_image(image) if h.kind != "private-key"]
+        for hit in hits[: self.max_findings]:
+            generic = hit.kind == "password-assignment"
+            yield self.finding(
+                Verdict.FAIL,
+                f"literal '{hit.detail}' value in a file" if generic else f"{hit.kind} baked into the image",
+                location=Location(path=hit.path, line=hit.line),
+                severity=Severity.MEDIUM if generic else Severity.HIGH,
+                evidence={"kind": hit.kind, "redacted": hit.preview},
+            )
+        if len(hits) > self.max_findings:
+            yield self.finding(
+                Verdict.FAIL,
+                f"{len(hits) - self.max_findings} more secrets not listed one by one",
+                location=Location(path="/"),
+                evidence={"total": len(hits)},
+            )
+        if not hits:
+            yield self.finding(
+                Verdict.PASS, "no cloud keys, tokens or literal passwords found", location=Location(path="/")
+            )

@@ -1,0 +1,212 @@
+"""The software inventory of a firmware image, as a CycloneDX 1.6 SBOM.
+
+Sources, all read through the image view with bounded reads:
+
+* ``/var/lib/dpkg/status`` — Debian packages that are installed; the *source* package name and
+  version are kept, because Debian advisories (and OSV's ``Debian`` ecosystem) name source packages.
+* ``/usr/lib/opkg/status`` and ``/var/lib/opkg/status`` — opkg (OpenWrt, Yocto) packages.
+* ``*.dist-info/METADATA`` and ``*.egg-info/PKG-INFO`` under ``site-packages``/``dist-packages`` —
+  Python distributions, parsed with the stdlib e-mail parser as ``importlib.metadata`` does.
+* ``/etc/os-release`` (or ``/usr/lib/os-release``) — the operating system, the SBOM's subject.
+
+Parsing of the Debian-style status files uses python-debian's ``Deb822``; the SBOM is built and
+serialised with cyclonedx-python-lib, so its output is the library's, not ours.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from cyclonedx.model import Property
+from cyclonedx.model.bom import Bom
+from cyclonedx.model.component import Component as CdxComponent
+from cyclonedx.model.component import ComponentType
+from cyclonedx.output.json import JsonV1Dot6
+from debian.deb822 import Deb822
+from packageurl import PackageURL
+
+from securable.assess.model import ImageView
+
+__all__ = ["Component", "Inventory", "inventory", "to_cyclonedx", "to_cyclonedx_json"]
+
+STATUS_LIMIT = 32 * 1024 * 1024
+METADATA_LIMIT = 256 * 1024
+DPKG_STATUS = "/var/lib/dpkg/status"
+OPKG_STATUS = ("/usr/lib/opkg/status", "/var/lib/opkg/status")
+PYTHON_METADATA = (
+    "/usr/lib/python3*/site-packages/*.dist-info/METADATA",
+    "/usr/lib/python3*/dist-packages/*.dist-info/METADATA",
+    "/usr/local/lib/python3*/site-packages/*.dist-info/METADATA",
+    "/usr/local/lib/python3*/dist-packages/*.dist-info/METADATA",
+    "/usr/lib/python3*/site-packages/*.egg-info/PKG-INFO",
+    "/usr/lib/python3*/dist-packages/*.egg-info/PKG-INFO",
+    "/opt/**/site-packages/*.dist-info/METADATA",
+)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One installed package: ``ecosystem`` is ``deb``, ``opkg`` or ``pypi``; ``path`` its metadata file."""
+
+    name: str
+    version: str
+    ecosystem: str
+    path: str
+    source: str = ""  # Debian source package name ("" → same as name)
+    source_version: str = ""
+    arch: str = ""
+
+    @property
+    def source_name(self) -> str:
+        return self.source or self.name
+
+    @property
+    def purl(self) -> PackageURL:
+        if self.ecosystem == "deb":
+            qualifiers = {"arch": self.arch} if self.arch else {}
+            return PackageURL("deb", "debian", self.name, self.version, qualifiers or None)
+        if self.ecosystem == "pypi":
+            return PackageURL("pypi", None, self.name.lower().replace("_", "-"), self.version)
+        return PackageURL("generic", None, self.name, self.version, {"package-manager": "opkg"})
+
+
+@dataclass
+class Inventory:
+    """Everything installed in an image, plus its operating-system identity."""
+
+    os_release: dict[str, str] = field(default_factory=dict)
+    components: list[Component] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the files the inventory was read from
+
+    @property
+    def os_id(self) -> str:
+        return self.os_release.get("ID", "")
+
+    @property
+    def os_version(self) -> str:
+        return self.os_release.get("VERSION_ID", "")
+
+
+def _status_packages(image: ImageView, path: str, ecosystem: str) -> Iterator[Component]:
+    text = image.read_text(path, STATUS_LIMIT)
+    if text is None:
+        return
+    for para in Deb822.iter_paragraphs(text.splitlines()):
+        name, version = para.get("Package"), para.get("Version")
+        status = para.get("Status", "install ok installed")
+        if not name or not version or not status.endswith(" installed"):
+            continue
+        source, source_version = para.get("Source", ""), ""
+        if "(" in source:
+            source, _, rest = source.partition("(")
+            source_version = rest.rstrip(") ").strip()
+        source = source.strip()
+        yield Component(
+            name=name,
+            version=version,
+            ecosystem=ecosystem,
+            path=path,
+            source=source,
+            source_version=source_version or version,
+            arch=para.get("Architecture", ""),
+        )
+
+
+def _python_packages(image: ImageView) -> Iterator[Component]:
+    seen: set[str] = set()
+    parser = email.parser.HeaderParser()
+    for pattern in PYTHON_METADATA:
+        for entry in image.glob(pattern):
+            if entry.path in seen:
+                continue
+            seen.add(entry.path)
+            text = image.read_text(entry.path, METADATA_LIMIT)
+            if text is None:
+                continue
+            message = parser.parsestr(text)
+            name, version = message.get("Name"), message.get("Version")
+            if name and version:
+                yield Component(
+                    name=str(name).strip(), version=str(version).strip(), ecosystem="pypi", path=entry.path
+                )
+
+
+def _os_release(image: ImageView) -> tuple[dict[str, str], str | None]:
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        text = image.read_text(path, 64 * 1024)
+        if text is None:
+            continue
+        values: dict[str, str] = {}
+        for line in text.splitlines():
+            key, sep, raw = line.partition("=")
+            if not sep or not key.strip().isidentifier():
+                continue
+            try:
+                parts = shlex.split(raw, comments=False)
+            except ValueError:
+                parts = [raw.strip("\"'")]
+            values[key.strip()] = parts[0] if parts else ""
+        return values, path
+    return {}, None
+
+
+def inventory(image: ImageView) -> Inventory:
+    """Read the image's software inventory (see the module docstring for the sources)."""
+    result = Inventory()
+    release, release_path = _os_release(image)
+    result.os_release = release
+    if release_path:
+        result.sources.append(release_path)
+    found = list(_status_packages(image, DPKG_STATUS, "deb"))
+    if found:
+        result.sources.append(DPKG_STATUS)
+    result.components.extend(found)
+    for path in OPKG_STATUS:
+        opkg = list(_status_packages(image, path, "opkg"))
+        if opkg:
+            result.sources.append(path)
+            result.components.extend(opkg)
+            break
+    python = list(_python_packages(image))
+    result.components.extend(python)
+    result.sources.extend(sorted({c.path for c in python}))
+    return result
+
+
+def to_cyclonedx(inv: Inventory, name: str = "firmware") -> Bom:
+    """A CycloneDX BOM whose subject is the image's operating system (or ``name``)."""
+    bom = Bom()
+    subject = CdxComponent(
+        name=inv.os_release.get("NAME", name) or name,
+        version=inv.os_version or None,
+        type=ComponentType.OPERATING_SYSTEM if inv.os_release else ComponentType.FIRMWARE,
+        bom_ref="image",
+    )
+    bom.metadata.component = subject
+    for index, comp in enumerate(inv.components):
+        properties = [
+            Property(name="securable:ecosystem", value=comp.ecosystem),
+            Property(name="securable:path", value=comp.path),
+        ]
+        if comp.source and comp.source != comp.name:
+            properties.append(Property(name="securable:debian-source", value=comp.source))
+        bom.components.add(
+            CdxComponent(
+                name=comp.name,
+                version=comp.version,
+                type=ComponentType.LIBRARY,
+                purl=comp.purl,
+                bom_ref=f"component-{index}",
+                properties=properties,
+            )
+        )
+    bom.register_dependency(subject, list(bom.components))
+    return bom
+
+
+def to_cyclonedx_json(inv: Inventory, name: str = "firmware") -> str:
+    """CycloneDX 1.6 JSON of the inventory."""
+    return str(JsonV1Dot6(to_cyclonedx(inv, name)).output_as_string(indent=None))
