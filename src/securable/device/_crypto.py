@@ -174,3 +174,87 @@ def unwrap_key(kek: bytes, wrapped: bytes) -> bytes | None:
 
 def hkdf_sha256(secret: bytes, info: bytes, length: int = 32, salt: bytes | None = None) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
+
+
+def aead_encrypt_detached(
+    algorithm: AeadAlgorithm, key: bytes, plaintext: bytes | memoryview, associated_data: bytes
+) -> tuple[bytes, bytes]:
+    """Like :func:`aead_encrypt` but returns ``(nonce, ciphertext || tag)`` separately.
+
+    Why: joining the nonce to a large ciphertext copies the whole buffer; for bulk records
+    (tens of MiB) that copy costs as much as the encryption. Writers emit the two parts in turn.
+    """
+    nonce = os.urandom(AEAD_NONCE_BYTES)
+    cipher = AESGCM(key) if algorithm is AeadAlgorithm.AES256_GCM else ChaCha20Poly1305(key)
+    return nonce, cipher.encrypt(nonce, plaintext, associated_data)
+
+
+def aead_decrypt_detached(
+    algorithm: AeadAlgorithm,
+    key: bytes,
+    nonce: bytes | memoryview,
+    ciphertext: bytes | memoryview,
+    associated_data: bytes,
+) -> bytes | None:
+    """Inverse of :func:`aead_encrypt_detached` (accepts memoryviews: no copy of large inputs);
+    ``None`` when anything was tampered with."""
+    if len(nonce) != AEAD_NONCE_BYTES or len(ciphertext) < 16:
+        return None
+    cipher = AESGCM(key) if algorithm is AeadAlgorithm.AES256_GCM else ChaCha20Poly1305(key)
+    try:
+        return cipher.decrypt(nonce, ciphertext, associated_data)
+    except InvalidTag:
+        return None
+
+
+# --- keystore helpers (device.keystore, device.identity) ------------------------------------------
+
+
+def public_key_from_der(data: bytes) -> PublicKey:
+    """Load a DER SubjectPublicKeyInfo (what a PKCS#11 token's EC public key converts to)."""
+    key = serialization.load_der_public_key(data)
+    if not isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
+        raise ValueError("only P-256 and Ed25519 public keys are supported")
+    return key
+
+
+def ed25519_public_key_from_raw(raw: bytes) -> ed25519.Ed25519PublicKey:
+    """Ed25519 public keys travel as 32 raw bytes (a PKCS#11 ``CKA_EC_POINT`` holds them)."""
+    return ed25519.Ed25519PublicKey.from_public_bytes(raw)
+
+
+def password_kdf(passphrase: bytes, salt: bytes) -> bytes:
+    """A 256-bit key from a passphrase, with scrypt (n=2**15, r=8, p=1: ~32 MiB, ~0.1 s).
+
+    Why scrypt: it is memory-hard and ships with pyca/cryptography, so a keystore passphrase
+    costs an offline guesser memory as well as time without another dependency.
+    """
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase)
+
+
+from cryptography import x509  # noqa: E402 - appended section; certificates only, no hazmat
+
+
+def certificates_to_pem(certificates: list[x509.Certificate]) -> bytes:
+    """Concatenated PEM of a certificate chain (leaf first), as TLS servers and files carry it."""
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+
+
+# --- certificates (device.identity) ---------------------------------------------------------------
+
+
+def certificate_to_pem(certificate: x509.Certificate) -> bytes:
+    """PEM of a certificate; lives here because the encoding enum is a hazmat name."""
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def certificate_signature_hash(key: PrivateKey) -> hashes.SHA256 | None:
+    """The hash argument X.509 builders want: SHA-256 for ECDSA, ``None`` for Ed25519 (pure EdDSA)."""
+    return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+
+
+def certificate_fingerprint(certificate: x509.Certificate) -> str:
+    """SHA-256 over the certificate's DER, hex (what ``openssl x509 -fingerprint -sha256`` shows)."""
+    return certificate.fingerprint(hashes.SHA256()).hex()
