@@ -22,7 +22,7 @@ lint: bootstrap
 	$(VENV)/mypy
 
 demo: bootstrap
-	$(VENV)/securable catalog list --profile nistir8425
+	$(VENV)/securable demo
 
 bench: bootstrap
 	$(VENV)/python -m benchmarks

@@ -82,3 +82,17 @@ def test_a_failing_sub_item_fails_its_profile_parent(catalog: Catalog) -> None:
     findings = [_f(F, "nistir8425:IAC-1b"), _f(P, "nistir8425:IAC-1")]
     reqs = fold_requirements(findings, catalog, ["nistir8425:IAC-1", "nistir8425:IAC-1a"])
     assert [(r.id, r.verdict) for r in reqs] == [("nistir8425:IAC-1", F), ("nistir8425:IAC-1a", NS)]
+
+
+def test_not_applicable_does_not_travel_over_the_crosswalk() -> None:
+    """A check that had nothing to look at says nothing about an item it only maps to."""
+    from securable.catalog import load_catalog
+
+    real = load_catalog()
+    ids = ["nistir8425:AI-1"]
+    na = Finding("t.na", NA, "no SSH server", ("en303645:5.4-2",))
+    assert fold_requirements([na], real, ids)[0].verdict is NS
+    failing = Finding("t.fail", F, "identity is shared", ("en303645:5.4-2",))
+    assert fold_requirements([na, failing], real, ids)[0].verdict is F
+    direct = Finding("t.direct", NA, "not a product with identity", ("nistir8425:AI-1",))
+    assert fold_requirements([direct], real, ids)[0].verdict is NA

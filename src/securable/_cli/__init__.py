@@ -12,6 +12,8 @@ import typer
 from securable import __version__
 from securable._cli.assess_cmd import assess
 from securable._cli.catalog_cmd import app as catalog_app
+from securable._cli.demo_cmd import demo
+from securable._cli.device_cmd import app as device_app
 from securable._cli.portal_cmd import app as portal_app
 from securable._cli.update_cmd import app as update_app
 from securable.errors import SecurableError
@@ -24,9 +26,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(catalog_app, name="catalog")
-app.command("assess")(assess)
 app.add_typer(portal_app, name="portal")
+app.command("assess")(assess)
+app.command("demo")(demo)
 app.add_typer(update_app, name="update")
+app.add_typer(device_app, name="device")
 
 
 def _version(value: bool) -> None:

@@ -116,6 +116,9 @@ def fold_requirements(
             if cited not in touch_cache:
                 touch_cache[cited] = _touches(catalog, cited, wanted)
             for req_id, crossed in touch_cache[cited]:
+                if crossed and finding.verdict is Verdict.NOT_APPLICABLE:
+                    # A check with nothing to look at says nothing about a crosswalked item.
+                    continue
                 if req_id not in reached:
                     reached.add(req_id)
                     by_req[req_id].append(index)

@@ -1,0 +1,163 @@
+"""The product declarations (``product.yaml``) the demo assesses.
+
+The secure build's declaration is complete: support period, update policy, disclosure contact,
+documentation, and a statement per requirement. The legacy build's is what such products often
+ship with — a product name and an API port, nothing about support or vulnerability handling — so
+the declaration checks have something honest to fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from securable.demo.image import LEGACY_VERSION, SECURE_VERSION
+from securable.demo.thermostat import MANUFACTURER, MODEL, PRODUCT
+
+BASE_URL = "https://thermostat.example/st-100"
+
+
+def secure_declaration(interfaces: list[dict[str, Any]], support_end: str) -> dict[str, Any]:
+    """The secure build's conformance statement; ``interfaces`` come from the device's registry."""
+    doc = {
+        "security_guide": f"{BASE_URL}/security-guide",
+        "setup_guide": f"{BASE_URL}/setup",
+        "end_of_support": f"{BASE_URL}/support",
+        "decommissioning": f"{BASE_URL}/reset-and-disposal",
+        "sbom": f"{BASE_URL}/sbom.cdx.json",
+    }
+    evidence = {
+        "DOC-1a": f"{BASE_URL}/design-assumptions",
+        "DOC-1b": f"{BASE_URL}/sbom.cdx.json",
+        "DOC-1c": f"{BASE_URL}/conformance",
+        "DOC-1d": f"{BASE_URL}/design-assumptions",
+        "DOC-1e": f"{BASE_URL}/maintenance",
+        "DOC-1f": f"{BASE_URL}/secure-development",
+        "DOC-1g": "https://thermostat.example/security/disclosure-policy",
+        "IQR-1a": "https://thermostat.example/security/disclosure-policy",
+        "IQR-1b": "https://thermostat.example/support",
+        "ID-1a": f"{BASE_URL}/updates",
+        "ID-1b": f"{BASE_URL}/support",
+        "ID-1c": f"{BASE_URL}/maintenance",
+        "ID-1d": "https://thermostat.example/security/advisories",
+        "ID-1e": "https://thermostat.example/security/advisories",
+        "ID-2": "https://thermostat.example/security/csaf/provider-metadata.json",
+        "EA-1a": f"{BASE_URL}/security-guide",
+        "EA-1b": f"{BASE_URL}/maintenance",
+        "EA-1c": f"{BASE_URL}/reset-and-disposal",
+        "EA-1d": f"{BASE_URL}/security-guide",
+        "EA-1e": f"{BASE_URL}/support",
+    }
+    requirements: dict[str, Any] = {
+        f"nistir8425:{item}": {"status": "implemented", "evidence": [url]} for item, url in evidence.items()
+    }
+    # The technical outcomes, each with the securable.device module that implements it.
+    technical = {
+        "AI-1": "identity: IDevID certificate with serial number and model; QR label",
+        "AI-2": "image inventory (dpkg) and the SBOM published with each release",
+        "PC-1": "config: schema-validated settings, changes only by authorized principals",
+        "PC-2": "config.factory_reset restores the secure defaults and erases user data",
+        "PC-3": "config: settings applied by the single device component that uses them",
+        "DP-1": "protect.Vault: envelope encryption of user data; keys in the keystore",
+        "DP-2": "protect.Vault.erase_all: cryptographic erase on factory reset, signed receipt",
+        "DP-3": "tls: TLS 1.2+ on the local API and to the update and telemetry services",
+        "IAC-1a": "interfaces: one network interface; debug UART disabled in software",
+        "IAC-1b": "access: unique owner password per unit, argon2id, sessions",
+        "IAC-1c": "principal: role permissions per action (owner, user, service, support)",
+        "IAC-2a": "API input validated (types, ranges, body size)",
+        "IAC-2b": "only the declared listener accepts connections; TLS pinned to the maker root",
+        "IAC-2c": "the owner credential is set at provisioning; no unauthenticated onboarding",
+        "SU-1": "update.DeviceUpdater: TUF-verified, A/B slots, anti-rollback floor",
+        "SU-2": "automatic updates on by default; notify-only mode for the owner",
+        "CSA-1": "seclog: tamper-evident security log with signed checkpoints",
+    }
+    for item, how in technical.items():
+        requirements[f"nistir8425:{item}"] = {
+            "status": "implemented",
+            "evidence": [f"{BASE_URL}/security-guide#{item.lower()}"],
+            "justification": how,
+        }
+    return {
+        "schema": "securable/product/v1",
+        "product": {
+            "name": PRODUCT,
+            "manufacturer": MANUFACTURER,
+            "model": MODEL,
+            "version": SECURE_VERSION,
+            "identifier": "model ST-100; serial number and device certificate per unit",
+            "url": BASE_URL,
+        },
+        "context": "consumer",
+        "components": [
+            {"name": "thermostat", "kind": "device", "description": "wall unit running the firmware"},
+            {"name": "update repository", "kind": "cloud", "description": "TUF repository of releases"},
+            {"name": "telemetry broker", "kind": "cloud", "description": "MQTT over TLS"},
+        ],
+        "interfaces": interfaces,
+        "services": [
+            {
+                "name": "thermostat",
+                "port": 8443,
+                "protocol": "https",
+                "start_at_boot": True,
+                "purpose": "local API for the owner's app",
+            },
+        ],
+        "support": {
+            "start": "2026-01",
+            "end": support_end,
+            "kind": "security updates and vulnerability handling",
+            "statement_url": f"{BASE_URL}/support",
+        },
+        "update_policy": {
+            "mechanism": "automatic",
+            "automatic_by_default": True,
+            "signed": True,
+            "frequency": "monthly, and within 14 days for actively exploited vulnerabilities",
+            "url": f"{BASE_URL}/updates",
+        },
+        "disclosure": {
+            "contact": "security@thermostat.example",
+            "policy_url": "https://thermostat.example/security/disclosure-policy",
+        },
+        "documentation": doc,
+        "data_collected": [
+            {
+                "name": "room temperature history",
+                "personal": False,
+                "purpose": "heating schedule",
+                "retention": "30 days on the device",
+            },
+            {
+                "name": "owner account",
+                "personal": True,
+                "purpose": "login to the local API",
+                "retention": "until factory reset",
+            },
+        ],
+        "requirements": requirements,
+    }
+
+
+def legacy_declaration() -> dict[str, Any]:
+    """What the legacy product's maker declared: little, and the API as unauthenticated."""
+    return {
+        "schema": "securable/product/v1",
+        "product": {
+            "name": PRODUCT + " (legacy)",
+            "manufacturer": MANUFACTURER,
+            "model": MODEL,
+            "version": LEGACY_VERSION,
+        },
+        "context": "consumer",
+        "interfaces": [
+            {
+                "name": "local web API",
+                "kind": "network",
+                "protocol": "http",
+                "port": 8080,
+                "auth": "none",
+                "enabled_by_default": True,
+                "purpose": "local control by the app",
+            },
+        ],
+    }

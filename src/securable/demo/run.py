@@ -1,0 +1,198 @@
+"""``securable demo``: build, start, assess and compare both builds of the demo thermostat.
+
+One command shows the whole toolkit on one machine:
+
+1. the manufacturer creates its device CA and a TUF release repository;
+2. both firmware images are built (directory, ``.tar.gz``, and squashfs when available), and the
+   secure image is published as a signed release;
+3. a secure unit is provisioned (own keys, IDevID, TLS certificate, unique owner password on its
+   label) and both builds start as processes of their own on loopback addresses of their own;
+4. each build is assessed — firmware image, live device and declaration — against NIST IR 8425;
+5. a side-by-side table is printed, both report sets are written, and everything is stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from securable.assess.assessment import Assessment
+from securable.assess.engine import EngineOptions, run_assessment
+from securable.assess.model import TargetKind, Verdict
+from securable.assess.reports import FORMATS, write_reports
+from securable.assess.targets import Declaration, FirmwareImage
+from securable.assess.targets.host import LiveHost, declared_interfaces_from
+from securable.catalog import DEFAULT_PROFILE
+from securable.demo.declarations import legacy_declaration, secure_declaration
+from securable.demo.factory import Manufacturer, interface_registry, provision
+from securable.demo.image import LEGACY_VERSION, SECURE_VERSION, Build, ImageOutputs, build_rootfs, pack
+from securable.demo.processes import DeviceProcess, loopback_address, start_device
+from securable.device import FileKeystore
+from securable.device.update import serve_in_thread
+from securable.errors import UsageError
+
+#: Ports probed on each device: the usual IoT suspects plus the demo's own (never port 2024,
+#: which belongs to this machine).
+DEMO_PORTS = (21, 22, 23, 80, 443, 554, 1883, 2323, 5555, 7547, 8080, 8443, 8883, 9000)
+SUPPORT_END = "2031-12"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    build: str
+    address: str
+    ports: dict[str, int]
+    image: ImageOutputs
+    reports: list[Path]
+    assessment: Assessment
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    out: Path
+    builds: dict[str, BuildResult]
+    label: dict[str, Any]
+    seconds: float
+
+
+def _osv_folder() -> Path:
+    return Path(str(resources.files("securable.demo") / "data" / "osv"))
+
+
+def _shared_legacy_key(work: Path) -> bytes:
+    """One private key, created once and copied into every legacy unit's image (the flaw)."""
+    keystore = FileKeystore(work / "legacy-factory-keys")
+    keystore.generate("shared-device-key")
+    return keystore.private_key_pem("shared-device-key")
+
+
+def _assess(image: Path, host: str, declaration: dict[str, Any], profile: str, timeout: float) -> Assessment:
+    decl = Declaration.from_mapping(declaration, ref="product.yaml")
+    live = LiveHost(host, DEMO_PORTS, declared_interfaces_from(decl))
+    osv = _osv_folder()
+    with FirmwareImage.open(image, vulndb=osv) as firmware:
+        targets = {TargetKind.FIRMWARE: firmware, TargetKind.HOST: live, TargetKind.DECLARATION: decl}
+        options = EngineOptions(profile=profile, vulndb=osv, timeout=timeout)
+        try:
+            return run_assessment(targets, options=options)
+        finally:
+            close = getattr(live, "close", None)
+            if callable(close):
+                close()
+
+
+@contextlib.contextmanager
+def _running(processes: list[DeviceProcess]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for proc in processes:
+            proc.stop()
+
+
+def run_demo(
+    out: Path,
+    *,
+    profile: str = DEFAULT_PROFILE,
+    echo: Callable[[str], None] = print,
+    check_timeout: float = 60.0,
+) -> DemoResult:
+    """Run the whole demo into ``out`` (created; an existing demo output there is replaced)."""
+    started = time.monotonic()
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file", diagnostics="give a folder for the demo's output")
+    for sub in ("images", "secure", "legacy", "labels"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="securable-demo-") as tmp:
+        work = Path(tmp)
+        echo("manufacturer: creating the device CA and the TUF release repository")
+        maker = Manufacturer.create(work / "manufacturer")
+        echo("building firmware images (secure and legacy)")
+        images = {
+            Build.SECURE: pack(
+                build_rootfs(
+                    Build.SECURE, work / "rootfs-secure", trust=maker.trust_material(), shared_key_pem=b""
+                ),
+                out / "images",
+                f"thermostat-{SECURE_VERSION}-secure",
+            ),
+            Build.LEGACY: pack(
+                build_rootfs(
+                    Build.LEGACY, work / "rootfs-legacy", trust={}, shared_key_pem=_shared_legacy_key(work)
+                ),
+                out / "images",
+                f"thermostat-{LEGACY_VERSION}-legacy",
+            ),
+        }
+        maker.release(images[Build.SECURE].tarball, SECURE_VERSION, security_version=1)
+        with serve_in_thread(maker.repo.public_dir) as repo_server:
+            update_url = f"http://127.0.0.1:{repo_server.server_address[1]}"
+            secure_addr = loopback_address(2)
+            legacy_addr = loopback_address(3, avoid={secure_addr})
+            echo(f"provisioning secure unit ST100-000042 (update repository {update_url})")
+            label = provision(
+                maker,
+                work / "devices" / "secure",
+                serial="ST100-000042",
+                version=SECURE_VERSION,
+                update_url=update_url,
+                label_dir=out / "labels",
+            )
+            declarations = {
+                Build.SECURE: secure_declaration(interface_registry().export_declaration(), SUPPORT_END),
+                Build.LEGACY: legacy_declaration(),
+            }
+            processes: list[DeviceProcess] = []
+            with _running(processes):
+                processes.append(
+                    start_device("secure", secure_addr, work / "devices" / "secure", serial="ST100-000042")
+                )
+                processes.append(
+                    start_device("legacy", legacy_addr, work / "devices" / "legacy", serial="ST100-000007")
+                )
+                results: dict[str, BuildResult] = {}
+                for proc in processes:
+                    build = Build(proc.build)
+                    echo(f"{build.value}: running on {proc.address} {proc.ports}; assessing it")
+                    decl = declarations[build]
+                    assessment = _assess(images[build].tarball, proc.address, decl, profile, check_timeout)
+                    report_dir = out / build.value
+                    reports = write_reports(assessment, report_dir, list(FORMATS))
+                    (report_dir / "product.yaml").write_text(yaml.safe_dump(decl, sort_keys=False))
+                    results[build.value] = BuildResult(
+                        build.value, proc.address, proc.ports, images[build], reports, assessment
+                    )
+    (out / "demo-summary.json").write_text(
+        json.dumps(
+            {
+                name: {"address": r.address, "ports": r.ports, "summary": r.assessment.summary}
+                for name, r in results.items()
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    return DemoResult(out, results, label, time.monotonic() - started)
+
+
+def comparison_rows(result: DemoResult) -> list[list[str]]:
+    """Per requirement of the profile: id, title, secure verdict, legacy verdict."""
+    secure = result.builds["secure"].assessment
+    legacy = {r.id: r for r in result.builds["legacy"].assessment.requirements}
+    return [[r.id, r.title, r.verdict.value, legacy[r.id].verdict.value] for r in secure.requirements]
+
+
+def failed_count(assessment: Assessment) -> int:
+    return sum(1 for r in assessment.requirements if r.verdict is Verdict.FAIL)

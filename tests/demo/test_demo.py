@@ -1,0 +1,100 @@
+"""`securable demo` end to end: both builds start on loopback, are assessed, and are stopped.
+
+The secure build must come out without a failing requirement and the legacy build must fail
+the requirements its classic flaws break — otherwise either the device kit or the checks are
+not doing their job.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from securable.assess.model import Verdict
+from securable.demo.image import Build, build_rootfs, pack
+from securable.demo.run import DemoResult, comparison_rows, run_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    return run_demo(tmp_path_factory.mktemp("demo") / "out", echo=lambda line: None)
+
+
+def _verdicts(result: DemoResult, build: str) -> dict[str, Verdict]:
+    return {r.id: r.verdict for r in result.builds[build].assessment.requirements}
+
+
+@pytest.mark.integration
+def test_secure_build_fails_nothing(demo: DemoResult) -> None:
+    verdicts = _verdicts(demo, "secure")
+    assert Verdict.FAIL not in verdicts.values(), [k for k, v in verdicts.items() if v is Verdict.FAIL]
+    assert Verdict.ERROR not in verdicts.values()
+    for technical in ("nistir8425:IAC-1b", "nistir8425:SU-1", "nistir8425:CSA-1", "nistir8425:DP-3"):
+        assert verdicts[technical] is Verdict.PASS, technical
+
+
+@pytest.mark.integration
+def test_legacy_build_fails_where_its_flaws_are(demo: DemoResult) -> None:
+    verdicts = _verdicts(demo, "legacy")
+    for broken in (
+        "nistir8425:IAC-1a",  # telnet shell port
+        "nistir8425:IAC-1b",  # admin/admin, unauthenticated API
+        "nistir8425:DP-1",  # private key baked into the image
+        "nistir8425:DP-3",  # cleartext HTTP and telnet
+        "nistir8425:SU-1",  # unsigned updates
+        "nistir8425:CSA-1",  # logging discarded
+        "nistir8425:ID-1b",  # no support period declared
+    ):
+        assert verdicts[broken] is Verdict.FAIL, broken
+    checks = {f.check for f in demo.builds["legacy"].assessment.findings if f.verdict is Verdict.FAIL}
+    assert {"net.credentials.default", "fw.secrets.private-keys", "fw.sbom.known-vulnerabilities"} <= checks
+
+
+@pytest.mark.integration
+def test_reports_labels_and_images_are_written(demo: DemoResult) -> None:
+    out = demo.out
+    for build in ("secure", "legacy"):
+        for name in (
+            "report.json",
+            "report.html",
+            "report.sarif",
+            "oscal-ar.json",
+            "junit.xml",
+            "product.yaml",
+        ):
+            assert (out / build / name).is_file(), (build, name)
+        report = json.loads((out / build / "report.json").read_text())
+        assert {t["kind"] for t in report["targets"]} == {"firmware", "host", "declaration"}
+    assert (out / "labels" / "label-ST100-000042.png").read_bytes().startswith(b"\x89PNG")
+    label = (out / "labels" / "label-ST100-000042.txt").read_text()
+    assert demo.label["password"] in label and len(demo.label["password"]) >= 16
+    assert list((out / "images").glob("*.tar.gz"))
+    rows = comparison_rows(demo)
+    assert len(rows) == len(demo.builds["secure"].assessment.requirements)
+
+
+@pytest.mark.integration
+def test_everything_started_is_stopped(demo: DemoResult) -> None:
+    for build in demo.builds.values():
+        for port in build.ports.values():
+            with socket.socket() as sock:
+                sock.settimeout(1)
+                assert sock.connect_ex((build.address, port)) != 0, (build.build, port)
+
+
+def test_secure_image_ships_no_secret_and_legacy_image_does(tmp_path: Path) -> None:
+    secure = build_rootfs(
+        Build.SECURE, tmp_path / "s", trust={"root.pem": b"-----BEGIN CERTIFICATE-----\n"}, shared_key_pem=b""
+    )
+    legacy = build_rootfs(
+        Build.LEGACY, tmp_path / "l", trust={}, shared_key_pem=b"-----BEGIN PRIVATE KEY-----\n"
+    )
+    secure_text = b"".join(p.read_bytes() for p in secure.rglob("*") if p.is_file() and not p.is_symlink())
+    assert b"PRIVATE KEY" not in secure_text
+    assert b"$1$" not in (secure / "etc/shadow").read_bytes()
+    assert b"PRIVATE KEY" in (legacy / "etc/ssl/private/device.key").read_bytes()
+    outputs = pack(secure, tmp_path / "img", "secure")
+    assert outputs.tarball.stat().st_size > 0
