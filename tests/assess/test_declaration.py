@@ -234,7 +234,7 @@ def test_complete_declaration_through_the_engine_has_no_fail(catalog: Catalog) -
     got = {r.id: r.verdict for r in result.requirements}
     assert got["nistir8425:IAC-2c"] is Verdict.NOT_APPLICABLE
     assert got["nistir8425:IQR-1a"] is Verdict.MANUAL  # contact present (pass) + a person reviews (manual)
-    assert got["nistir8425:AI-1"] is Verdict.NOT_ASSESSED  # technical: the declaration alone proves nothing
+    assert got["nistir8425:AI-1"] is Verdict.PASS  # decl.identification: the product is named uniquely
     broken = copy.deepcopy(good(catalog))
     del broken["disclosure"]
     result = run_assessment(

@@ -58,7 +58,8 @@ def test_requirements_by_direct_descendant_and_crosswalk(catalog: Catalog) -> No
     ]
     reqs = {r.id: r for r in fold_requirements(findings, catalog, ids)}
     assert reqs["nistir8425:AI-1"].verdict is P and reqs["nistir8425:AI-1"].checks == ("test.a",)
-    assert reqs["nistir8425:SU-2"].verdict is P and reqs["nistir8425:SU-2"].via_crosswalk == (
+    # a pass that arrives only through a (related, not equivalent) crosswalk row proves nothing
+    assert reqs["nistir8425:SU-2"].verdict is INC and reqs["nistir8425:SU-2"].via_crosswalk == (
         "en303645:5.3-4",
     )
     assert reqs["nistir8425:IAC-1a"].verdict is F
@@ -71,10 +72,21 @@ def test_requirements_by_direct_descendant_and_crosswalk(catalog: Catalog) -> No
         "nistir8425:IAC-1a",
         "nistir8425:IAC-1b",
     }
-    assert cross["en303645:5.3-4"].verdict is P
-    assert cross["cra:I.2.c"].verdict is P
+    assert cross["en303645:5.3-4"].verdict is INC
+    assert cross["cra:I.2.c"].verdict is INC
     assert cross["en303645:5.2-1"].verdict is NS
     assert {c.framework for c in cross.values()} == {"en303645", "cra"}
+
+
+def test_crosswalked_pass_adds_nothing_to_direct_evidence_but_a_fail_does(catalog: Catalog) -> None:
+    ids = catalog.profile("nistir8425").item_ids
+    direct_pass = _f(P, "nistir8425:SU-2", check="test.direct")
+    related_pass = _f(P, "en303645:5.3-4", check="test.related")
+    related_fail = _f(F, "en303645:5.3-4", check="test.related-fail")
+    su2 = {r.id: r for r in fold_requirements([direct_pass, related_pass], catalog, ids)}["nistir8425:SU-2"]
+    assert su2.verdict is P
+    su2 = {r.id: r for r in fold_requirements([direct_pass, related_fail], catalog, ids)}["nistir8425:SU-2"]
+    assert su2.verdict is F and su2.via_crosswalk == ("en303645:5.3-4",)
 
 
 def test_a_failing_sub_item_fails_its_profile_parent(catalog: Catalog) -> None:

@@ -32,7 +32,13 @@ def test_secure_build_fails_nothing(demo: DemoResult) -> None:
     verdicts = _verdicts(demo, "secure")
     assert Verdict.FAIL not in verdicts.values(), [k for k, v in verdicts.items() if v is Verdict.FAIL]
     assert Verdict.ERROR not in verdicts.values()
-    for technical in ("nistir8425:IAC-1b", "nistir8425:SU-1", "nistir8425:CSA-1", "nistir8425:DP-3"):
+    for technical in (
+        "nistir8425:AI-1",
+        "nistir8425:IAC-1b",
+        "nistir8425:SU-1",
+        "nistir8425:CSA-1",
+        "nistir8425:DP-3",
+    ):
         assert verdicts[technical] is Verdict.PASS, technical
 
 
@@ -74,6 +80,12 @@ def test_reports_labels_and_images_are_written(demo: DemoResult) -> None:
     assert list((out / "images").glob("*.tar.gz"))
     rows = comparison_rows(demo)
     assert len(rows) == len(demo.builds["secure"].assessment.requirements)
+
+
+@pytest.mark.integration
+def test_secure_unit_sends_telemetry_over_mutual_tls(demo: DemoResult) -> None:
+    assert demo.telemetry_messages is not None, "mosquitto is installed by scripts/bootstrap"
+    assert demo.telemetry_messages > 0
 
 
 @pytest.mark.integration

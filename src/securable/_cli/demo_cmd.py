@@ -32,5 +32,9 @@ def demo(
         counts = ", ".join(f"{k} {v}" for k, v in build.assessment.summary.items() if v)
         typer.echo(f"{name:7} {build.address}: {counts}")
         typer.echo(f"        report: {build.reports[1] if len(build.reports) > 1 else build.reports[0]}")
+    if result.telemetry_messages is not None:
+        typer.echo(
+            f"telemetry: {result.telemetry_messages} status messages from the secure unit over mutual TLS"
+        )
     typer.echo(f"label of the secure unit: {result.label['qr']}")
     typer.echo(f"done in {result.seconds:.1f} s; all reports under {result.out}")

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 
 # declaration
 from securable.assess.checks.declaration.boot_services import BootServicesDeclaredCheck
+from securable.assess.checks.declaration.data_deletion import DataDeletionCheck
 from securable.assess.checks.declaration.disclosure import DisclosureCheck
 from securable.assess.checks.declaration.documentation import DocumentationCheck
+from securable.assess.checks.declaration.identification import IdentificationCheck
 from securable.assess.checks.declaration.manual_review import ManualReviewCheck
 from securable.assess.checks.declaration.statements import RequirementStatementsCheck
 from securable.assess.checks.declaration.support_period import SupportPeriodCheck
@@ -92,6 +94,8 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     RequirementStatementsCheck,
     ManualReviewCheck,
     BootServicesDeclaredCheck,
+    IdentificationCheck,
+    DataDeletionCheck,
 )
 
 

@@ -134,7 +134,7 @@ def _python_packages(image: ImageView) -> Iterator[Component]:
                 )
 
 
-def _os_release(image: ImageView) -> tuple[dict[str, str], str | None]:
+def read_os_release(image: ImageView) -> tuple[dict[str, str], str | None]:
     for path in ("/etc/os-release", "/usr/lib/os-release"):
         text = image.read_text(path, 64 * 1024)
         if text is None:
@@ -156,7 +156,7 @@ def _os_release(image: ImageView) -> tuple[dict[str, str], str | None]:
 def inventory(image: ImageView) -> Inventory:
     """Read the image's software inventory (see the module docstring for the sources)."""
     result = Inventory()
-    release, release_path = _os_release(image)
+    release, release_path = read_os_release(image)
     result.os_release = release
     if release_path:
         result.sources.append(release_path)

@@ -1,10 +1,14 @@
 """Fold findings into one verdict per requirement of the chosen profile, then crosswalk them.
 
-**Which findings bear on a requirement R of the profile.** A finding counts for R when it cites
-R itself, a descendant of R in the catalog tree (a failing sub-item fails its parent), or an
-item that the catalog crosswalk maps to R (``catalog.mapped_ids``): a check citing
-``en303645:5.1-1`` is thereby also evidence for the NIST IR 8425 outcome that provision maps to.
-IDs the catalog does not know are kept on the finding but cannot be folded anywhere.
+**Which findings bear on a requirement R of the profile.** A finding counts *directly* for R when
+it cites R itself or a descendant of R in the catalog tree (a failing sub-item fails its parent).
+It reaches R *through the crosswalk* when it cites an item that the catalog maps to R
+(``catalog.mapped_ids``). Most crosswalk rows are ``related``, not ``equivalent``, so evidence that
+arrives that way is weaker: a crosswalked ``fail`` or ``error`` counts (something R relies on is
+broken, and the report says through which item), but a crosswalked ``pass`` proves nothing on its
+own — a requirement with only crosswalked passes comes out ``inconclusive``, and a crosswalked
+``not_applicable`` is ignored. IDs the catalog does not know are kept on the finding but cannot
+be folded anywhere.
 
 **The folding rule** (first match wins):
 
@@ -61,6 +65,17 @@ def fold(verdicts: Iterable[Verdict]) -> Verdict:
     return Verdict.PASS
 
 
+_STRONG_CROSSWALK = (Verdict.FAIL, Verdict.ERROR)
+
+
+def _fold_evidence(direct: list[Verdict], crossed: list[Verdict]) -> Verdict:
+    """Direct findings fold as usual; crosswalked ones add only fails and errors (module docstring)."""
+    strong = [v for v in crossed if v in _STRONG_CROSSWALK]
+    if not direct and crossed and not strong:
+        return Verdict.INCONCLUSIVE
+    return fold([*direct, *strong])
+
+
 @dataclass(frozen=True)
 class RequirementVerdict:
     """One requirement of the profile: its folded verdict and the findings that made it."""
@@ -108,6 +123,7 @@ def fold_requirements(
     """One :class:`RequirementVerdict` per profile requirement, in profile order."""
     wanted = set(profile_ids)
     by_req: dict[str, list[int]] = defaultdict(list)
+    direct: dict[str, set[int]] = defaultdict(set)
     via: dict[str, list[str]] = defaultdict(list)
     touch_cache: dict[str, list[tuple[str, bool]]] = {}
     for index, finding in enumerate(findings):
@@ -119,6 +135,8 @@ def fold_requirements(
                 if crossed and finding.verdict is Verdict.NOT_APPLICABLE:
                     # A check with nothing to look at says nothing about a crosswalked item.
                     continue
+                if not crossed:
+                    direct[req_id].add(index)
                 if req_id not in reached:
                     reached.add(req_id)
                     by_req[req_id].append(index)
@@ -139,7 +157,10 @@ def fold_requirements(
             RequirementVerdict(
                 id=req_id,
                 title=catalog.item(req_id).title,
-                verdict=fold(findings[i].verdict for i in indexes),
+                verdict=_fold_evidence(
+                    [findings[i].verdict for i in indexes if i in direct[req_id]],
+                    [findings[i].verdict for i in indexes if i not in direct[req_id]],
+                ),
                 checks=checks,
                 findings=tuple(indexes),
                 via_crosswalk=tuple(via.get(req_id, [])),

@@ -96,6 +96,7 @@ def provision(
     version: str,
     update_url: str,
     label_dir: Path,
+    telemetry: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
     """Production-line provisioning of one unit into ``state``; returns the label data."""
     files = DeviceFiles(state)
@@ -117,6 +118,8 @@ def provision(
         "hardware_id": HARDWARE_ID,
         "update_url": update_url,
         "trusted_root": manufacturer.repo.trusted_root().decode(),
+        "manufacturer_root": (manufacturer.ca.directory / "root.pem").read_text(),
+        "telemetry": {"host": telemetry[0], "port": telemetry[1]} if telemetry else None,
     }
     files.info.write_text(json.dumps(info, indent=2))
     label = identity.label

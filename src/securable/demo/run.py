@@ -33,11 +33,12 @@ from securable.assess.reports import FORMATS, write_reports
 from securable.assess.targets import Declaration, FirmwareImage
 from securable.assess.targets.host import LiveHost, declared_interfaces_from
 from securable.catalog import DEFAULT_PROFILE
+from securable.demo.broker import Broker, start_broker
 from securable.demo.declarations import legacy_declaration, secure_declaration
 from securable.demo.factory import Manufacturer, interface_registry, provision
 from securable.demo.image import LEGACY_VERSION, SECURE_VERSION, Build, ImageOutputs, build_rootfs, pack
 from securable.demo.processes import DeviceProcess, loopback_address, start_device
-from securable.device import FileKeystore
+from securable.device import FileKeystore, client_context
 from securable.device.update import serve_in_thread
 from securable.errors import UsageError
 
@@ -63,6 +64,7 @@ class DemoResult:
     builds: dict[str, BuildResult]
     label: dict[str, Any]
     seconds: float
+    telemetry_messages: int | None  # None when no MQTT broker could be started
 
 
 def _osv_folder() -> Path:
@@ -91,13 +93,48 @@ def _assess(image: Path, host: str, declaration: dict[str, Any], profile: str, t
                 close()
 
 
+class _Subscriber:
+    """The manufacturer's side of telemetry: counts what arrives from the units over mutual TLS."""
+
+    def __init__(self, maker: Manufacturer, broker: Broker) -> None:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.messages = 0
+        context = client_context(
+            (maker.ca.directory / "root.pem").read_bytes(),
+            client_cert=broker.chain.read_bytes(),
+            client_key=broker.key,
+            check_hostname=False,
+        )
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="manufacturer-cloud")
+        self._client.tls_set_context(context)
+        self._client.on_message = self._on_message
+        self._client.connect(broker.host, broker.port)
+        self._client.subscribe("thermostat/+/status", qos=1)
+        self._client.loop_start()
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        self.messages += 1
+
+    def stop(self) -> None:
+        self._client.loop_stop()
+        self._client.disconnect()
+
+
 @contextlib.contextmanager
-def _running(processes: list[DeviceProcess]) -> Iterator[None]:
+def _running(
+    processes: list[DeviceProcess], broker: Broker | None, subscriber: _Subscriber | None
+) -> Iterator[None]:
     try:
         yield
     finally:
         for proc in processes:
             proc.stop()
+        if subscriber is not None:
+            subscriber.stop()
+        if broker is not None:
+            broker.stop()
 
 
 def run_demo(
@@ -141,6 +178,11 @@ def run_demo(
             update_url = f"http://127.0.0.1:{repo_server.server_address[1]}"
             secure_addr = loopback_address(2)
             legacy_addr = loopback_address(3, avoid={secure_addr})
+            broker = start_broker(maker, work / "broker")
+            if broker is None:
+                echo("mosquitto is not installed: the secure unit runs without telemetry")
+            else:
+                echo(f"telemetry broker (mutual TLS) on {broker.host}:{broker.port}")
             echo(f"provisioning secure unit ST100-000042 (update repository {update_url})")
             label = provision(
                 maker,
@@ -149,13 +191,15 @@ def run_demo(
                 version=SECURE_VERSION,
                 update_url=update_url,
                 label_dir=out / "labels",
+                telemetry=(broker.host, broker.port) if broker else None,
             )
             declarations = {
                 Build.SECURE: secure_declaration(interface_registry().export_declaration(), SUPPORT_END),
                 Build.LEGACY: legacy_declaration(),
             }
             processes: list[DeviceProcess] = []
-            with _running(processes):
+            subscriber = _Subscriber(maker, broker) if broker else None
+            with _running(processes, broker, subscriber):
                 processes.append(
                     start_device("secure", secure_addr, work / "devices" / "secure", serial="ST100-000042")
                 )
@@ -174,6 +218,7 @@ def run_demo(
                     results[build.value] = BuildResult(
                         build.value, proc.address, proc.ports, images[build], reports, assessment
                     )
+                telemetry = subscriber.messages if subscriber is not None else None
     (out / "demo-summary.json").write_text(
         json.dumps(
             {
@@ -184,7 +229,7 @@ def run_demo(
         )
         + "\n"
     )
-    return DemoResult(out, results, label, time.monotonic() - started)
+    return DemoResult(out, results, label, time.monotonic() - started, telemetry)
 
 
 def comparison_rows(result: DemoResult) -> list[list[str]]:

@@ -6,7 +6,8 @@ What it shows, capability by capability (NIST IR 8259A / IR 8425):
   which the HTTPS API presents;
 * configuration — a schema-validated settings store with secure defaults and a factory reset
   that restores them, removes local credentials and crypto-erases user data;
-* data protection — TLS 1.2+ on every listener; user data in an envelope-encrypted vault;
+* data protection — TLS 1.2+ on every listener; telemetry to the manufacturer's MQTT broker over
+  mutual TLS with the IDevID; user data in an envelope-encrypted vault;
 * interface access — one declared interface (the HTTPS API); the owner's unique initial
   credential (printed on the label), argon2id hashes, expiring sessions, brute-force backoff;
 * software update — a TUF-verified A/B updater against the manufacturer's update repository;
@@ -33,11 +34,13 @@ from securable.device import (
     Role,
     SecurityLog,
     Vault,
+    identity_client_context,
     identity_server_context,
 )
 from securable.errors import AccessDeniedError, ConfigError, SecurableError
 
 API_PORT = 8443
+TELEMETRY_INTERVAL = 1.0
 MAX_BODY = 64 * 1024
 
 
@@ -222,12 +225,67 @@ class SecureDevice:
         return {"https": int(self._http.server_address[1])}
 
     def start(self) -> None:
+        self._stopping = threading.Event()
+        self.update_state: dict[str, Any] = {"state": "checking"}
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
         self._thread.start()
+        threading.Thread(target=self._update_round, name="update", daemon=True).start()
+        if self.info.get("telemetry"):
+            threading.Thread(target=self._telemetry, name="telemetry", daemon=True).start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self._http.shutdown()
         self._http.server_close()
+
+    def _update_round(self) -> None:
+        """One automatic update round at start-up (a product would also run it periodically):
+        install what the manufacturer published, boot it as a trial, confirm when healthy. Every
+        stage is in the security log; a refusal leaves the running image untouched."""
+        if self.updater is None:
+            return
+        try:
+            result = self.updater.update()
+            if result is None:
+                self.update_state = {"state": "up to date"}
+                return
+            boot = self.updater.boot()
+            confirmed = self.updater.confirm(health_check=lambda: self._thread is not None)
+            self.update_state = {
+                "state": "installed",
+                "version": boot.manifest.version,
+                "confirmed": confirmed,
+            }
+        except SecurableError as exc:
+            self.update_state = {"state": "refused", "reason": exc.message}
+
+    def _telemetry(self) -> None:
+        """Publish the thermostat's status to the manufacturer's broker over mutual TLS (the
+        device presents its IDevID; only the manufacturer root is trusted)."""
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        target = self.info["telemetry"]
+        context = identity_client_context(
+            self.identity, self.info["manufacturer_root"].encode(), check_hostname=False
+        )
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.info["serial"])
+        client.tls_set_context(context)
+        try:
+            client.connect(target["host"], int(target["port"]))
+        except OSError as exc:
+            self.log.record("telemetry.connect", "failure", error=str(exc))
+            return
+        self.log.record("telemetry.connect", "success", broker=f"{target['host']}:{target['port']}")
+        client.loop_start()
+        topic = f"thermostat/{self.info['serial']}/status"
+        try:
+            while not self._stopping.is_set():
+                client.publish(topic, json.dumps(self.thermostat.status()), qos=1)
+                self._stopping.wait(TELEMETRY_INTERVAL)
+        finally:
+            client.loop_stop()
+            client.disconnect()
 
     def security_state(self, principal: Principal) -> dict[str, Any]:
         """What 8259A CSA-1/2 asks for: is the device likely operating as expected?"""
@@ -237,6 +295,7 @@ class SecureDevice:
             "state": "expected" if verified.ok else "degraded",
             "log": {"size": checkpoint.size, "root": checkpoint.root_hash.hex(), "verified": verified.ok},
             "firmware": self.info["version"],
+            "update": self.update_state,
             "principal": principal.name,
         }
 

@@ -1,0 +1,110 @@
+"""``decl.identification``: the declaration names the product, its model, its version and each unit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from securable.assess.checks.declaration._common import field
+from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.sbom import read_os_release as os_release  # the one os-release reader
+from securable.assess.targets.declaration import Declaration
+
+_AI = "nistir8425:AI-1"
+_MODEL = "en303645:5.3-16"
+_CRA = "cra:AII.3"
+_UNIT = ("nistir8259a:DI-1", "nistir8259a:DI-2")
+
+# What each ``product`` field identifies, and so which requirements its absence breaks. The model
+# may be given inside ``identifier`` (a GTIN names the model too), hence the fallback.
+_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("name", "the product's name", (_AI, _CRA)),
+    ("model", "the model designation", (_AI, _MODEL, _CRA)),
+    ("version", "the firmware/software version", (_AI, _CRA)),
+    ("identifier", "how each unit is identified (serial number, device certificate, GTIN...)", (_AI, *_UNIT)),
+)
+_VERSION_KEYS = ("IMAGE_VERSION", "VERSION")
+
+
+def image_version(image: ImageView) -> tuple[str, str, str] | None:
+    """The version the firmware image states about itself: ``(value, key, file)`` or ``None``.
+
+    ``IMAGE_VERSION`` is the product's own firmware version (os-release reserves it for that);
+    ``VERSION`` is the fallback for images that state only the distribution's version.
+    """
+    values, path = os_release(image)
+    if path is None:
+        return None
+    for key in _VERSION_KEYS:
+        if values.get(key, "").strip():
+            return values[key].strip(), key, path
+    return None
+
+
+class IdentificationCheck(Check):
+    """The declaration identifies the product uniquely: ``product.name``, ``product.model`` (or an
+    ``identifier`` that names the model), ``product.version``, and ``product.identifier`` saying how
+    one unit is told apart from another (serial number, device certificate, GTIN plus serial). Each
+    missing field fails, naming it. With a firmware image in the same run, the version the image
+    states in ``/etc/os-release`` (``IMAGE_VERSION``, else ``VERSION``) must equal
+    ``product.version``; a mismatch fails with both values.
+
+    Why: customers, the maker and market surveillance must know exactly which product, model and
+    version they have, to apply advisories and updates to the right units (NIST IR 8425 asset
+    identification, NIST IR 8259A device identification, EN 303 645 model designation, CRA Annex II).
+    A statement about version 2.4 says nothing about the 2.3 image that was assessed.
+    Fix: fill in the missing ``product`` fields in product.yaml; make ``product.version`` the version
+    of the image you assess.
+    """
+
+    id = "decl.identification"
+    title = "Product, model, version and unit identification declared"
+    evidences = (_AI, *_UNIT, _MODEL, _CRA)
+    target = TargetKind.DECLARATION
+    severity = Severity.MEDIUM
+
+    def run(self, target: Any) -> Iterable[Finding]:
+        decl: Declaration = target
+        product = decl.section("product")
+        present = {
+            name: str(product[name]).strip() for name, _, _ in _FIELDS if str(product.get(name, "")).strip()
+        }
+        missing = [
+            (name, what, reqs)
+            for name, what, reqs in _FIELDS
+            if name not in present and not (name == "model" and "identifier" in present)
+        ]
+        for name, what, reqs in missing:
+            yield self.finding(
+                Verdict.FAIL,
+                f"product.{name} is missing: the declaration does not state {what}",
+                location=field(f"product.{name}"),
+                requirements=reqs,
+            )
+        if not missing:
+            yield self.finding(
+                Verdict.PASS,
+                "the product is identified by name, model, version and a per-unit identifier",
+                location=field("product"),
+                evidence=present,
+            )
+        yield from self._cross_check(present.get("version"))
+
+    def _cross_check(self, declared: str | None) -> Iterable[Finding]:
+        image = self.context.targets.get(TargetKind.FIRMWARE) if self.context is not None else None
+        if image is None or declared is None:
+            return
+        stated = image_version(image)
+        if stated is None:
+            return
+        version, key, path = stated
+        matches = version == declared
+        yield self.finding(
+            Verdict.PASS if matches else Verdict.FAIL,
+            f"the firmware image states version {version}, as declared"
+            if matches
+            else f"product.version is {declared} but the firmware image states {key}={version}",
+            location=Location(path=path),
+            evidence={"declared": declared, "image": version, "image_key": key},
+            requirements=(_AI, _CRA),
+        )
