@@ -89,6 +89,15 @@ def test_secure_unit_sends_telemetry_over_mutual_tls(demo: DemoResult) -> None:
 
 
 @pytest.mark.integration
+def test_owner_reads_an_intact_state_and_a_confirmed_update(demo: DemoResult) -> None:
+    state = demo.secure_state
+    assert state["state"] == "expected" and state["log"]["verified"] is True
+    assert state["log"]["size"] > 5
+    # the factory image is 2.4.0; the unit installs the published 2.4.1 at first start and confirms it
+    assert state["update"] == {"state": "installed", "version": "2.4.1", "confirmed": True}
+
+
+@pytest.mark.integration
 def test_everything_started_is_stopped(demo: DemoResult) -> None:
     for build in demo.builds.values():
         for port in build.ports.values():

@@ -36,5 +36,12 @@ def demo(
         typer.echo(
             f"telemetry: {result.telemetry_messages} status messages from the secure unit over mutual TLS"
         )
+    state = result.secure_state
+    update = state.get("update", {})
+    typer.echo(
+        f"secure unit, read by its owner over TLS: state {state.get('state')}, security log "
+        f"{state.get('log', {}).get('size')} records (verified: {state.get('log', {}).get('verified')}), "
+        f"update {update.get('state')} {update.get('version', '')}".rstrip()
+    )
     typer.echo(f"label of the secure unit: {result.label['qr']}")
     typer.echo(f"done in {result.seconds:.1f} s; all reports under {result.out}")

@@ -31,6 +31,7 @@ from securable.device import (
     Vault,
     provision_device,
 )
+from securable.device.update import ABSlots, Release, SlotManifest
 
 HARDWARE_ID = "st-100-rev-b"
 LOG_KEY = "log-signing"
@@ -58,11 +59,12 @@ class Manufacturer:
             "tuf-root.json": self.repo.trusted_root(),
         }
 
-    def release(self, image: Path, version: str, security_version: int) -> None:
-        self.repo.add_release(
+    def release(self, image: Path, version: str, security_version: int) -> Release:
+        release = self.repo.add_release(
             image, version=version, security_version=security_version, hardware_ids=[HARDWARE_ID]
         )
         self.repo.publish()
+        return release
 
 
 def interface_registry() -> InterfaceRegistry:
@@ -96,11 +98,18 @@ def provision(
     version: str,
     update_url: str,
     label_dir: Path,
+    factory_image: tuple[Path, Release],
     telemetry: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Production-line provisioning of one unit into ``state``; returns the label data."""
+    """Production-line provisioning of one unit into ``state``; returns the label data.
+
+    ``factory_image`` is the released image flashed into slot A as the confirmed first image.
+    """
     files = DeviceFiles(state)
     state.mkdir(parents=True, exist_ok=True)
+    image, release = factory_image
+    with image.open("rb") as handle:
+        ABSlots.in_folder(files.update).provision(handle, SlotManifest.for_image(image, release))
     keystore = FileKeystore(files.keys)
     keystore.generate(LOG_KEY)
     log = SecurityLog(files.log, keystore=keystore, key_id=LOG_KEY)

@@ -27,6 +27,7 @@ class Build(StrEnum):
 
 
 SECURE_VERSION = "2.4.0"
+SECURE_UPDATE_VERSION = "2.4.1"  # published after the units left the factory
 LEGACY_VERSION = "1.0.3"
 
 # A fixed MD5-crypt hash of "admin" — the universal default password the legacy build ships.
@@ -112,8 +113,8 @@ def _common(
     )
 
 
-def _secure(root: Path, trust: dict[str, bytes]) -> None:
-    _common(root, Build.SECURE, SECURE_VERSION, "12", _SECURE_PACKAGES)
+def _secure(root: Path, trust: dict[str, bytes], version: str) -> None:
+    _common(root, Build.SECURE, version, "12", _SECURE_PACKAGES)
     _write(
         root,
         "/etc/passwd",
@@ -207,11 +208,13 @@ def _legacy(root: Path, shared_key_pem: bytes) -> None:
     )
 
 
-def build_rootfs(build: Build, dest: Path, *, trust: dict[str, bytes], shared_key_pem: bytes) -> Path:
+def build_rootfs(
+    build: Build, dest: Path, *, trust: dict[str, bytes], shared_key_pem: bytes, version: str | None = None
+) -> Path:
     """Write the build's root filesystem into ``dest`` (which must not exist yet)."""
     dest.mkdir(parents=True)
     if build is Build.SECURE:
-        _secure(dest, trust)
+        _secure(dest, trust, version or SECURE_VERSION)
     else:
         _legacy(dest, shared_key_pem)
     return dest

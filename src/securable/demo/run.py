@@ -14,6 +14,7 @@ One command shows the whole toolkit on one machine:
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import shutil
 import tempfile
@@ -36,7 +37,15 @@ from securable.catalog import DEFAULT_PROFILE
 from securable.demo.broker import Broker, start_broker
 from securable.demo.declarations import legacy_declaration, secure_declaration
 from securable.demo.factory import Manufacturer, interface_registry, provision
-from securable.demo.image import LEGACY_VERSION, SECURE_VERSION, Build, ImageOutputs, build_rootfs, pack
+from securable.demo.image import (
+    LEGACY_VERSION,
+    SECURE_UPDATE_VERSION,
+    SECURE_VERSION,
+    Build,
+    ImageOutputs,
+    build_rootfs,
+    pack,
+)
 from securable.demo.processes import DeviceProcess, loopback_address, start_device
 from securable.device import FileKeystore, client_context
 from securable.device.update import serve_in_thread
@@ -65,10 +74,40 @@ class DemoResult:
     label: dict[str, Any]
     seconds: float
     telemetry_messages: int | None  # None when no MQTT broker could be started
+    secure_state: dict[str, Any]  # what the owner reads from /api/security/state
 
 
 def _osv_folder() -> Path:
     return Path(str(resources.files("securable.demo") / "data" / "osv"))
+
+
+def _owner_security_state(address: str, port: int, password: str, root_pem: bytes) -> dict[str, Any]:
+    """Log in as the owner (label password, TLS pinned to the manufacturer root) and read the
+    unit's security state; waits for its start-up update round to finish."""
+    context = client_context(root_pem, check_hostname=False)
+
+    def call(method: str, path: str, body: dict[str, Any] | None, token: str | None) -> dict[str, Any]:
+        conn = http.client.HTTPSConnection(address, port, context=context, timeout=10)
+        try:
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            conn.request(method, path, json.dumps(body).encode() if body is not None else None, headers)
+            response = conn.getresponse()
+            data: dict[str, Any] = json.loads(response.read() or b"{}")
+            if response.status != 200:
+                raise UsageError(f"secure unit answered {response.status} to {path}", diagnostics=str(data))
+            return data
+        finally:
+            conn.close()
+
+    token = call("POST", "/api/login", {"username": "owner", "password": password}, None)["token"]
+    deadline = time.monotonic() + 20
+    state = call("GET", "/api/security/state", None, token)
+    while state.get("update", {}).get("state") == "checking" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = call("GET", "/api/security/state", None, token)
+    return state
 
 
 def _shared_legacy_key(work: Path) -> bytes:
@@ -173,7 +212,19 @@ def run_demo(
                 f"thermostat-{LEGACY_VERSION}-legacy",
             ),
         }
-        maker.release(images[Build.SECURE].tarball, SECURE_VERSION, security_version=1)
+        factory_release = maker.release(images[Build.SECURE].tarball, SECURE_VERSION, security_version=1)
+        update = pack(
+            build_rootfs(
+                Build.SECURE,
+                work / "rootfs-update",
+                trust=maker.trust_material(),
+                shared_key_pem=b"",
+                version=SECURE_UPDATE_VERSION,
+            ),
+            work / "update-image",
+            f"thermostat-{SECURE_UPDATE_VERSION}-secure",
+        )
+        maker.release(update.tarball, SECURE_UPDATE_VERSION, security_version=2)
         with serve_in_thread(maker.repo.public_dir) as repo_server:
             update_url = f"http://127.0.0.1:{repo_server.server_address[1]}"
             secure_addr = loopback_address(2)
@@ -191,6 +242,7 @@ def run_demo(
                 version=SECURE_VERSION,
                 update_url=update_url,
                 label_dir=out / "labels",
+                factory_image=(images[Build.SECURE].tarball, factory_release),
                 telemetry=(broker.host, broker.port) if broker else None,
             )
             declarations = {
@@ -219,6 +271,13 @@ def run_demo(
                         build.value, proc.address, proc.ports, images[build], reports, assessment
                     )
                 telemetry = subscriber.messages if subscriber is not None else None
+                secure_proc = next(p for p in processes if p.build == "secure")
+                secure_state = _owner_security_state(
+                    secure_proc.address,
+                    secure_proc.ports["https"],
+                    label["password"],
+                    (maker.ca.directory / "root.pem").read_bytes(),
+                )
     (out / "demo-summary.json").write_text(
         json.dumps(
             {
@@ -229,7 +288,7 @@ def run_demo(
         )
         + "\n"
     )
-    return DemoResult(out, results, label, time.monotonic() - started, telemetry)
+    return DemoResult(out, results, label, time.monotonic() - started, telemetry, secure_state)
 
 
 def comparison_rows(result: DemoResult) -> list[list[str]]:

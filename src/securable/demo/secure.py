@@ -245,6 +245,7 @@ class SecureDevice:
         if self.updater is None:
             return
         try:
+            self.updater.boot()
             result = self.updater.update()
             if result is None:
                 self.update_state = {"state": "up to date"}
