@@ -257,6 +257,10 @@ def test_boot_services_cross_check(catalog: Catalog, rootfs: Path) -> None:
     ]
     wants = rootfs / "etc" / "systemd" / "system" / "multi-user.target.wants"
     wants.mkdir(parents=True)
+    units = rootfs / "lib" / "systemd" / "system"
+    units.mkdir(parents=True)
+    for unit in ("sshd.service", "systemd-networkd.service"):  # a wants-link to a missing unit starts nothing
+        (units / unit).write_text("[Service]\nExecStart=/usr/sbin/daemon\n")
     (wants / "sshd.service").symlink_to("/lib/systemd/system/sshd.service")
     (wants / "systemd-networkd.service").symlink_to("/lib/systemd/system/systemd-networkd.service")
 

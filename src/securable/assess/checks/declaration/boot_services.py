@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from securable.assess.checks.declaration._common import field
+from securable.assess.checks.firmware.boot import boot_entries
 from securable.assess.model import (
     Check,
-    FileKind,
     Finding,
     ImageView,
     Location,
@@ -22,6 +22,7 @@ from securable.assess.targets.declaration import Declaration
 _RC_NAME = re.compile(r"^[SK]\d+(.*)$")
 _INETD_LINE = re.compile(r"^\s*([A-Za-z0-9_.+-]+)\s+(stream|dgram|raw|seqpacket)\s")
 # Units every systemd system enables for its own housekeeping; not product services.
+_SERVICE_MECHANISMS = frozenset({"systemd", "sysv", "inetd", "xinetd"})
 _SYSTEMD_PLUMBING = re.compile(
     r"^(systemd-|getty@|serial-getty@|dbus|remote-fs|multi-user|graphical|network-online|"
     r"sockets|timers|paths|basic|sysinit|local-fs|swap|cryptsetup|machines|e2scrub|fstrim|apt-daily|"
@@ -43,31 +44,19 @@ def normalise(name: str) -> str:
 def boot_services(image: ImageView) -> dict[str, str]:
     """Services the image starts at boot: normalised name → where that was found.
 
-    Looked at: systemd units enabled through ``*.wants/`` links, SysV ``rc?.d/S*`` links and
-    scripts, and ``inetd.conf`` services. A deliberately small reading; the firmware checks look
-    deeper at what those services expose.
+    Read from the same boot inventory the firmware checks use
+    (:func:`securable.assess.checks.firmware.boot.boot_entries`): systemd units enabled through
+    ``*.wants``/``*.requires`` (and the services of enabled sockets), SysV/buildroot ``S??`` scripts,
+    and inetd/xinetd services. Console gettys, ``rc.local`` lines and ``@reboot`` cron jobs are
+    not services to declare; the firmware checks judge what they start.
     """
     found: dict[str, str] = {}
-    for entry in image.glob("/etc/systemd/system/*.wants/*") + image.glob("/lib/systemd/system/*.wants/*"):
-        if entry.path.endswith((".service", ".socket")):
-            name = normalise(entry.path)
-            if name and not _SYSTEMD_PLUMBING.match(name):
-                found.setdefault(name, entry.path)
-    for entry in (
-        image.glob("/etc/rc[2345S].d/S*")
-        + image.glob("/etc/rc.d/rc[2345S].d/S*")
-        + image.glob("/etc/rc.d/S*")
-    ):
-        if entry.kind in (FileKind.FILE, FileKind.SYMLINK):
-            name = normalise(entry.path)
-            if name:
-                found.setdefault(name, entry.path)
-    for conf in ("/etc/inetd.conf", "/etc/xinetd.conf"):
-        text = image.read_text(conf) or ""
-        for line in text.splitlines():
-            match = _INETD_LINE.match(line)
-            if match:
-                found.setdefault(match.group(1).lower(), conf)
+    for entry in boot_entries(image):
+        if entry.mechanism not in _SERVICE_MECHANISMS:
+            continue
+        name = normalise(entry.name) if entry.mechanism in ("systemd", "sysv") else entry.name.lower()
+        if name and not (entry.mechanism == "systemd" and _SYSTEMD_PLUMBING.match(name)):
+            found.setdefault(name, entry.via or entry.path)
     return found
 
 

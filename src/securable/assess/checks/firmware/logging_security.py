@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from securable.assess.checks.firmware._boot import boot_entries
 from securable.assess.checks.firmware._common import children, config_lines
+from securable.assess.checks.firmware.boot import boot_entries
 from securable.assess.model import (
     Check,
     FileKind,

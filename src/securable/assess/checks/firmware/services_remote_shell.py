@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from securable.assess.checks.firmware._boot import boot_entries, init_system_found
 from securable.assess.checks.firmware._daemons import find_programs
+from securable.assess.checks.firmware.boot import boot_entries, init_system_found
 from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
 
 _PROGRAMS = re.compile(

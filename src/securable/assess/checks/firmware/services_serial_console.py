@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from securable.assess.checks.firmware._boot import BootEntry, boot_entries, init_system_found
 from securable.assess.checks.firmware._common import is_shell
+from securable.assess.checks.firmware.boot import BootEntry, boot_entries, init_system_found
 from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
 
 _GETTY = re.compile(r"(?:^|[\s/=-])(?:a|m|min)?getty\b")

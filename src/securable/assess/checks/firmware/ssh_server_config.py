@@ -8,8 +8,8 @@ import shlex
 from collections.abc import Iterable
 from typing import Any
 
-from securable.assess.checks.firmware._boot import boot_entries
 from securable.assess.checks.firmware._common import config_lines
+from securable.assess.checks.firmware.boot import boot_entries
 from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
 
 SSHD_CONFIG = "/etc/ssh/sshd_config"

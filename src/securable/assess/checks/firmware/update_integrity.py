@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from securable.assess.checks.firmware._boot import boot_entries
 from securable.assess.checks.firmware._common import children, config_lines
+from securable.assess.checks.firmware.boot import boot_entries
 from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
 
 _APT_TRUSTED = re.compile(
