@@ -1,54 +1,146 @@
-"""securable.device"""
+"""Build it: the reference device library, one module per NIST IR 8259A capability.
 
-from securable.device.access import AccessController as AccessController
-from securable.device.access import LoginThrottledError as LoginThrottledError
-from securable.device.access import PasswordPolicy as PasswordPolicy
-from securable.device.access import PasswordRejectedError as PasswordRejectedError
-from securable.device.access import Session as Session
-from securable.device.access import ThrottlePolicy as ThrottlePolicy
-from securable.device.access import generate_initial_credential as generate_initial_credential
-from securable.device.config import ConfigStore as ConfigStore
-from securable.device.config import DeviceSettings as DeviceSettings
-from securable.device.identity import DeviceIdentity as DeviceIdentity
-from securable.device.identity import IdentityProof as IdentityProof
-from securable.device.identity import IdentityVerifier as IdentityVerifier
-from securable.device.identity import ManufacturerCA as ManufacturerCA
-from securable.device.identity import OwnerCA as OwnerCA
-from securable.device.identity import PhysicalLabel as PhysicalLabel
-from securable.device.identity import VerifiedIdentity as VerifiedIdentity
-from securable.device.identity import provision_device as provision_device
-from securable.device.interfaces import AuthMethod as AuthMethod
-from securable.device.interfaces import Interface as Interface
-from securable.device.interfaces import InterfaceKind as InterfaceKind
-from securable.device.interfaces import InterfaceRegistry as InterfaceRegistry
-from securable.device.interfaces import process_listening_sockets as process_listening_sockets
-from securable.device.keystore import FileKeystore as FileKeystore
-from securable.device.keystore import KeyAlgorithm as KeyAlgorithm
-from securable.device.keystore import Keystore as Keystore
-from securable.device.keystore import Pkcs11Keystore as Pkcs11Keystore
-from securable.device.principal import Action as Action
-from securable.device.principal import Principal as Principal
-from securable.device.principal import Role as Role
-from securable.device.principal import can as can
-from securable.device.protect import EraseReceipt as EraseReceipt
-from securable.device.protect import RecordNotFoundError as RecordNotFoundError
-from securable.device.protect import Vault as Vault
-from securable.device.seclog import Checkpoint as Checkpoint
-from securable.device.seclog import SecurityEvent as SecurityEvent
-from securable.device.seclog import SecurityLog as SecurityLog
-from securable.device.seclog import VerifyResult as VerifyResult
-from securable.device.seclog import export_json as export_json
-from securable.device.seclog import export_syslog as export_syslog
-from securable.device.seclog import verify_checkpoint as verify_checkpoint
-from securable.device.seclog import verify_consistency as verify_consistency
-from securable.device.seclog import verify_inclusion as verify_inclusion
-from securable.device.seclog import verify_log as verify_log
-from securable.device.tls import ListenerProblem as ListenerProblem
-from securable.device.tls import client_context as client_context
-from securable.device.tls import identity_client_context as identity_client_context
-from securable.device.tls import identity_server_context as identity_server_context
-from securable.device.tls import server_context as server_context
-from securable.device.tls import unprotected_listeners as unprotected_listeners
-from securable.device.update import DeviceUpdater as DeviceUpdater
-from securable.device.update import ReleaseRepository as ReleaseRepository
-from securable.device.update import UpdateRefusedError as UpdateRefusedError
+* identification — :mod:`~securable.device.identity` (manufacturer CA, IDevID/LDevID, labels,
+  identity proofs) over :mod:`~securable.device.keystore` (file and PKCS#11 backends);
+* configuration — :mod:`~securable.device.config` (secure defaults, authorized changes, factory reset);
+* data protection — :mod:`~securable.device.protect` (vault, cryptographic erase) and
+  :mod:`~securable.device.tls` (hardened TLS contexts);
+* logical access to interfaces — :mod:`~securable.device.access`, :mod:`~securable.device.principal`
+  and :mod:`~securable.device.interfaces`;
+* software update — :mod:`~securable.device.update` (TUF repository tooling and the A/B updater);
+* cybersecurity state awareness — :mod:`~securable.device.seclog` (tamper-evident security log).
+
+Every security-relevant action goes to the security log by default, and time is injected
+(``clock=``/``now=``) so expiry, lockout and SLA behaviour are testable without sleeping. This
+library runs on the device: it uses no web framework.
+"""
+
+from __future__ import annotations
+
+from securable.device.access import (
+    AccessController,
+    LoginThrottledError,
+    PasswordPolicy,
+    PasswordRejectedError,
+    Session,
+    ThrottlePolicy,
+    generate_initial_credential,
+)
+from securable.device.config import (
+    ConfigStore,
+    DeviceSettings,
+)
+from securable.device.identity import (
+    DeviceIdentity,
+    IdentityProof,
+    IdentityVerifier,
+    ManufacturerCA,
+    OwnerCA,
+    PhysicalLabel,
+    VerifiedIdentity,
+    provision_device,
+)
+from securable.device.interfaces import (
+    AuthMethod,
+    Interface,
+    InterfaceKind,
+    InterfaceRegistry,
+    process_listening_sockets,
+)
+from securable.device.keystore import (
+    FileKeystore,
+    KeyAlgorithm,
+    Keystore,
+    Pkcs11Keystore,
+)
+from securable.device.principal import (
+    Action,
+    Principal,
+    Role,
+    can,
+)
+from securable.device.protect import (
+    EraseReceipt,
+    RecordNotFoundError,
+    Vault,
+)
+from securable.device.seclog import (
+    Checkpoint,
+    SecurityEvent,
+    SecurityLog,
+    VerifyResult,
+    export_json,
+    export_syslog,
+    verify_checkpoint,
+    verify_consistency,
+    verify_inclusion,
+    verify_log,
+)
+from securable.device.tls import (
+    ListenerProblem,
+    client_context,
+    identity_client_context,
+    identity_server_context,
+    server_context,
+    unprotected_listeners,
+)
+from securable.device.update import (
+    DeviceUpdater,
+    ReleaseRepository,
+    UpdateRefusedError,
+)
+
+__all__ = [
+    "AccessController",
+    "Action",
+    "AuthMethod",
+    "Checkpoint",
+    "ConfigStore",
+    "DeviceIdentity",
+    "DeviceSettings",
+    "DeviceUpdater",
+    "EraseReceipt",
+    "FileKeystore",
+    "IdentityProof",
+    "IdentityVerifier",
+    "Interface",
+    "InterfaceKind",
+    "InterfaceRegistry",
+    "KeyAlgorithm",
+    "Keystore",
+    "ListenerProblem",
+    "LoginThrottledError",
+    "ManufacturerCA",
+    "OwnerCA",
+    "PasswordPolicy",
+    "PasswordRejectedError",
+    "PhysicalLabel",
+    "Pkcs11Keystore",
+    "Principal",
+    "RecordNotFoundError",
+    "ReleaseRepository",
+    "Role",
+    "SecurityEvent",
+    "SecurityLog",
+    "Session",
+    "ThrottlePolicy",
+    "UpdateRefusedError",
+    "Vault",
+    "VerifiedIdentity",
+    "VerifyResult",
+    "can",
+    "client_context",
+    "export_json",
+    "export_syslog",
+    "generate_initial_credential",
+    "identity_client_context",
+    "identity_server_context",
+    "process_listening_sockets",
+    "provision_device",
+    "server_context",
+    "unprotected_listeners",
+    "verify_checkpoint",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_log",
+]
