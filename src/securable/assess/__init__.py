@@ -9,6 +9,8 @@ requirement of the chosen profile, and carries the verdicts over to EN 303 645 a
 
 Example::
 
+    from pathlib import Path
+
     from securable.assess import Declaration, EngineOptions, FirmwareImage, TargetKind
     from securable.assess import run_assessment, write_reports
 
