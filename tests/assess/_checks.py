@@ -7,7 +7,8 @@ import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.check import Check
+from securable.assess.model import Finding, ImageView, Location, Severity, TargetKind, Verdict
 
 
 class PasswdReadable(Check):

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from securable.assess.check import Check
 from securable.assess.checks.declaration.disclosure import DisclosureCheck
 from securable.assess.checks.declaration.documentation import DocumentationCheck
 from securable.assess.checks.declaration.manual_review import ManualReviewCheck
@@ -19,7 +20,7 @@ from securable.assess.checks.declaration.statements import RequirementStatements
 from securable.assess.checks.declaration.support_period import SupportPeriodCheck
 from securable.assess.checks.declaration.update_policy import UpdatePolicyCheck
 from securable.assess.engine import run_assessment
-from securable.assess.model import AssessmentContext, Check, Finding, TargetKind, Verdict
+from securable.assess.model import AssessmentContext, Finding, TargetKind, Verdict
 from securable.assess.registry import checks_for
 from securable.assess.targets import Declaration
 from securable.assess.targets.declaration import load_schema
@@ -51,7 +52,7 @@ def run(check: Check, data: dict[str, Any], catalog: Catalog | None = None) -> l
         check.context = AssessmentContext(
             profile="nistir8425", requirement_ids=catalog.profile("nistir8425").item_ids, catalog=catalog
         )
-    return list(check.run(decl))
+    return list(check.evaluate(decl))
 
 
 def verdicts(findings: list[Finding]) -> list[str]:
@@ -270,7 +271,7 @@ def test_boot_services_cross_check(catalog: Catalog, rootfs: Path) -> None:
         check = BootServicesDeclaredCheck()
         targets = {TargetKind.FIRMWARE: image} if image is not None else {}
         check.context = AssessmentContext(profile="nistir8425", targets=targets, catalog=catalog)
-        return list(check.run(Declaration.from_mapping(data)))
+        return list(check.evaluate(Declaration.from_mapping(data)))
 
     with FirmwareImage.open(rootfs) as image:
         assert verdicts(run_with([{"name": "httpd"}, {"name": "ssh"}], image)) == ["pass"]

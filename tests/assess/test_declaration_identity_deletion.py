@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
+from securable.assess.check import Check
 from securable.assess.checks.declaration.data_deletion import DataDeletionCheck, deletion_guidance
 from securable.assess.checks.declaration.identification import IdentificationCheck, image_version
 from securable.assess.engine import EngineOptions, run_assessment
-from securable.assess.model import AssessmentContext, Check, Finding, TargetKind, Verdict
+from securable.assess.model import AssessmentContext, Finding, TargetKind, Verdict
 from securable.assess.registry import check_by_id, checks_for
 from securable.assess.targets import Declaration, FirmwareImage
 from securable.catalog import Catalog, load_catalog
@@ -29,7 +30,7 @@ def example() -> dict[str, Any]:
 def run(check: Check, data: dict[str, Any], image: FirmwareImage | None = None) -> list[Finding]:
     targets: dict[TargetKind, Any] = {TargetKind.FIRMWARE: image} if image is not None else {}
     check.context = AssessmentContext(profile="nistir8425", targets=targets)
-    return list(check.run(Declaration.from_mapping(data)))
+    return list(check.evaluate(Declaration.from_mapping(data)))
 
 
 def verdicts(findings: list[Finding]) -> list[str]:

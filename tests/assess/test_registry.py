@@ -6,17 +6,18 @@ import re
 
 import pytest
 
-from securable.assess.model import Check, TargetKind
-from securable.assess.registry import ALL_CHECKS, check_by_id, checks_for
+from securable.assess.check import Check
+from securable.assess.model import TargetKind
+from securable.assess.registry import all_checks, check_by_id, checks_for
 from securable.catalog import load_catalog
 
 ID = re.compile(r"^(fw|net|host|decl)\.[a-z0-9-]+(\.[a-z0-9-]+)*$")
 
 
 def test_every_check_is_complete_and_unique() -> None:
-    ids = [c.id for c in ALL_CHECKS]
+    ids = [c.id for c in all_checks()]
     assert len(ids) == len(set(ids))
-    for cls in ALL_CHECKS:
+    for cls in all_checks():
         assert issubclass(cls, Check)
         assert ID.match(cls.id), cls.id
         assert cls.title and cls.evidences and isinstance(cls.target, TargetKind)
@@ -28,12 +29,12 @@ def test_every_check_is_complete_and_unique() -> None:
     with pytest.raises(KeyError):
         check_by_id("fw.nope")
     assert checks_for([TargetKind.DECLARATION]) == [
-        c for c in ALL_CHECKS if c.target is TargetKind.DECLARATION
+        c for c in all_checks() if c.target is TargetKind.DECLARATION
     ]
 
 
 def test_every_cited_requirement_exists_in_the_package_catalog() -> None:
     catalog = load_catalog()
-    for cls in ALL_CHECKS:
+    for cls in all_checks():
         unknown = [r for r in cls.evidences if r not in catalog]
         assert not unknown, f"{cls.id} cites unknown IDs {unknown}"

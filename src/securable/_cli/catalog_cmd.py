@@ -80,6 +80,7 @@ def show(
             "source": item.source,
             "note": item.note,
             "children": [c.id for c in cat.children(item.id)],
+            "checks": [{"check": c, "citation": how} for c, how in cat.evidencing_checks(item.id)],
             "mappings": [
                 {"id": m.target_id, "relation": m.relation.value, "confidence": m.confidence.value}
                 for m in mappings
@@ -111,6 +112,13 @@ def show(
         lines.append("")
         lines.append("  maps to:")
         lines.extend(f"    {m.target_id}  ({m.relation.value}, {m.confidence.value})" for m in mappings)
+    checks = cat.evidencing_checks(item.id)
+    lines.append("")
+    if checks:
+        lines.append("  evidenced by checks:")
+        lines.extend(f"    {check}  ({how})" for check, how in checks)
+    else:
+        lines.append("  evidenced by checks: none")
     typer.echo("\n".join(lines))
 
 

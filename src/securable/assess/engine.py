@@ -3,8 +3,9 @@
 How a run goes:
 
 1. The caller opens the targets (``FirmwareImage``, ``LiveHost``, ``Declaration``) and passes them
-   by kind. Every registered check whose ``target`` kind is present runs; the others do not, and
-   the requirements only they would have touched come out ``not_assessed``.
+   by kind; the firmware image is wrapped once in a :class:`~securable.assess.facts.FirmwareView`,
+   whose facts the checks share. Every registered check whose ``target`` kind is present runs;
+   the others do not, and the requirements only they would have touched come out ``not_assessed``.
 2. Each check gets a **fresh instance** with ``check.context`` set to an
    :class:`~securable.assess.model.AssessmentContext`: the profile and its requirement IDs, the
    catalog, every target of the run (for cross-checks) and ``vulndb`` — the ``--vulndb`` folder of
@@ -36,7 +37,9 @@ from typing import Any
 
 from securable import __version__
 from securable.assess.assessment import Assessment, CheckRun, TargetRef
-from securable.assess.model import AssessmentContext, Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.check import Check
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import AssessmentContext, Finding, Severity, TargetKind, Verdict
 from securable.assess.verdict import crosswalk, fold_requirements
 from securable.catalog import DEFAULT_PROFILE, Catalog, load_catalog
 
@@ -67,14 +70,14 @@ class EngineOptions:
 
 @dataclass
 class _Job:
-    cls: type[Check]
+    cls: type[Check[Any]]
     target: Any
     seq: int = field(default_factory=lambda: next(_SEQ))  # unique across runs: late results never collide
     started: float = 0.0
     deadline: float = 0.0
 
 
-def _error_finding(cls: type[Check], message: str, evidence: Mapping[str, Any]) -> Finding:
+def _error_finding(cls: type[Check[Any]], message: str, evidence: Mapping[str, Any]) -> Finding:
     return Finding(
         check=cls.id,
         verdict=Verdict.ERROR,
@@ -85,10 +88,10 @@ def _error_finding(cls: type[Check], message: str, evidence: Mapping[str, Any]) 
     )
 
 
-def _run_check(cls: type[Check], target: Any, context: AssessmentContext) -> list[Finding]:
+def _run_check(cls: type[Check[Any]], target: Any, context: AssessmentContext) -> list[Finding]:
     check = cls()
     check.context = context
-    findings = list(check.run(target))
+    findings = list(check.evaluate(target))
     for finding in findings:
         if not isinstance(finding, Finding):
             raise TypeError(f"check returned {type(finding).__name__}, not Finding")
@@ -161,9 +164,17 @@ class _Runner:
         self._results.put((index, "ok", findings, time.monotonic() - start))
 
 
+def _views(targets: Mapping[TargetKind, Any]) -> dict[TargetKind, Any]:
+    """What checks receive: the firmware image wrapped once in its :class:`FirmwareView`."""
+    out = dict(targets)
+    if TargetKind.FIRMWARE in out:
+        out[TargetKind.FIRMWARE] = FirmwareView.of(out[TargetKind.FIRMWARE])
+    return out
+
+
 def run_assessment(
     targets: Mapping[TargetKind, Any],
-    checks: Sequence[type[Check]] | None = None,
+    checks: Sequence[type[Check[Any]]] | None = None,
     *,
     options: EngineOptions | None = None,
     catalog: Catalog | None = None,
@@ -178,9 +189,11 @@ def run_assessment(
     catalog = catalog or load_catalog()
     profile = catalog.profile(options.profile)
     if checks is None:
-        from securable.assess.registry import ALL_CHECKS
+        from securable.assess.registry import all_checks
 
-        checks = ALL_CHECKS
+        checks = all_checks()
+    raw_targets = targets
+    targets = _views(targets)
     context = AssessmentContext(
         profile=profile.key,
         requirement_ids=profile.item_ids,
@@ -223,7 +236,7 @@ def run_assessment(
         finished=finished,
         targets=tuple(
             TargetRef(kind, str(getattr(t, "ref", t)), tuple(getattr(t, "notes", ()) or ()))
-            for kind, t in targets.items()
+            for kind, t in raw_targets.items()
         ),
         findings=findings,
         requirements=tuple(requirements),

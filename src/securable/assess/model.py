@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 class Verdict(StrEnum):
@@ -137,52 +137,3 @@ class AssessmentContext:
     vulndb: Path | None = None
     targets: Mapping[TargetKind, Any] = field(default_factory=dict)
     catalog: Any = None  # securable.catalog.Catalog; typed loosely to keep this module import-free
-
-
-class Check:
-    """Base class of every check. Subclasses set the class attributes and implement :meth:`run`.
-
-    The subclass docstring is the check's documentation (shown in reports and ``--list-checks``):
-    say what is looked at, why it matters, and how to fix a failure.
-    """
-
-    id: ClassVar[str]  # stable, dotted: "fw.credentials.empty-password"
-    title: ClassVar[str]
-    evidences: ClassVar[tuple[str, ...]]  # requirement IDs this check bears on
-    target: ClassVar[TargetKind]
-    severity: ClassVar[Severity] = Severity.MEDIUM  # default severity of a failing finding
-    # False for checks that must not run beside others (e.g. probes that would overload a small
-    # device); the engine runs those one at a time after the parallel ones.
-    parallel: ClassVar[bool] = True
-    timeout: ClassVar[float | None] = None  # seconds; None = the engine's default per-check timeout
-    context: AssessmentContext | None = None  # set by the engine before run()
-
-    def run(self, target: Any) -> Iterable[Finding]:
-        raise NotImplementedError
-
-    def finding(
-        self,
-        verdict: Verdict,
-        message: str,
-        *,
-        location: Location | None = None,
-        evidence: Mapping[str, Any] | None = None,
-        severity: Severity | None = None,
-        requirements: tuple[str, ...] | None = None,
-    ) -> Finding:
-        """A finding of this check; failing findings default to the check's severity."""
-        if severity is None:
-            severity = self.severity if verdict is Verdict.FAIL else Severity.INFO
-        return Finding(
-            check=self.id,
-            verdict=verdict,
-            message=message,
-            requirements=requirements if requirements is not None else self.evidences,
-            severity=severity,
-            location=location,
-            evidence=dict(evidence or {}),
-        )
-
-    @classmethod
-    def describe(cls) -> str:
-        return (cls.__doc__ or "").strip()

@@ -1,112 +1,98 @@
-"""The one explicit list of every check securable runs.
+"""Every check securable runs, found in the ``securable.assess.checks`` package.
 
-Checks are registered here by hand, one import and one list entry each, grouped by target. No
-check registers itself on import: what runs is exactly what this file lists, which keeps the
-set reviewable and ``--list-checks`` honest.
+A check is a module under ``checks/<kind>/`` (no leading underscore) defining one concrete
+subclass of a typed check base. The registry imports those modules and collects the classes, so
+adding a check never means editing a list here. The run order is the order of the checks in the
+catalog's ``check-evidence.yaml`` (which every check must appear in), so the set and its order
+stay reviewable in one data file and ``--list-checks`` is honest. A check module with no class,
+two classes, or a class missing from the evidence data is a :class:`RegistryError` — a
+programming mistake the test suite reports before anything ships.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
+import pkgutil
 from collections.abc import Iterable
+from typing import Any
 
-# declaration
-from securable.assess.checks.declaration.boot_services import BootServicesDeclaredCheck
-from securable.assess.checks.declaration.data_deletion import DataDeletionCheck
-from securable.assess.checks.declaration.disclosure import DisclosureCheck
-from securable.assess.checks.declaration.documentation import DocumentationCheck
-from securable.assess.checks.declaration.identification import IdentificationCheck
-from securable.assess.checks.declaration.manual_review import ManualReviewCheck
-from securable.assess.checks.declaration.statements import RequirementStatementsCheck
-from securable.assess.checks.declaration.support_period import SupportPeriodCheck
-from securable.assess.checks.declaration.update_policy import UpdatePolicyCheck
+from securable.assess.check import Check
+from securable.assess.model import TargetKind
 
-# firmware
-from securable.assess.checks.firmware.credentials_default import DefaultPasswordCheck
-from securable.assess.checks.firmware.credentials_empty import EmptyPasswordCheck
-from securable.assess.checks.firmware.credentials_weak_hash import WeakPasswordHashCheck
-from securable.assess.checks.firmware.logging_security import SecurityLoggingCheck
-from securable.assess.checks.firmware.permissions_suid import SuidProgramsCheck
-from securable.assess.checks.firmware.permissions_world_writable import WorldWritableCheck
-from securable.assess.checks.firmware.sbom_inventory import SbomInventoryCheck
-from securable.assess.checks.firmware.sbom_vulnerabilities import KnownVulnerabilitiesCheck
-from securable.assess.checks.firmware.secrets_private_keys import PrivateKeysCheck
-from securable.assess.checks.firmware.secrets_ssh_host_keys import SshHostKeysCheck
-from securable.assess.checks.firmware.secrets_tokens import BakedCredentialsCheck
-from securable.assess.checks.firmware.services_debug import DebugServicesCheck
-from securable.assess.checks.firmware.services_remote_shell import RemoteShellServicesCheck
-from securable.assess.checks.firmware.services_serial_console import SerialConsoleCheck
-from securable.assess.checks.firmware.ssh_authorized_keys import AuthorizedKeysCheck
-from securable.assess.checks.firmware.ssh_server_config import SshServerConfigCheck
-from securable.assess.checks.firmware.update_integrity import UpdateIntegrityCheck
+__all__ = ["RegistryError", "all_checks", "check_by_id", "checks_for", "discover_checks"]
 
-# network
-from securable.assess.checks.network.cleartext_credentials import CleartextCredentialsCheck
-from securable.assess.checks.network.default_credentials import DefaultCredentialsCheck
-from securable.assess.checks.network.http_unauthenticated import HttpUnauthenticatedApiCheck
-from securable.assess.checks.network.mqtt_anonymous import MqttAnonymousCheck
-from securable.assess.checks.network.open_ports import UndeclaredPortsCheck
-from securable.assess.checks.network.service_identity import ServiceIdentityCheck
-from securable.assess.checks.network.ssh_algorithms import SshAlgorithmsCheck
-from securable.assess.checks.network.ssh_auth import SshAuthMethodsCheck
-from securable.assess.checks.network.tls_certificate import TlsCertificateCheck
-from securable.assess.checks.network.tls_ciphers import TlsWeakCiphersCheck
-from securable.assess.checks.network.tls_versions import TlsVersionsCheck
-from securable.assess.model import Check, TargetKind
-
-__all__ = ["ALL_CHECKS", "check_by_id", "checks_for"]
-
-ALL_CHECKS: tuple[type[Check], ...] = (
-    # firmware
-    EmptyPasswordCheck,
-    DefaultPasswordCheck,
-    WeakPasswordHashCheck,
-    PrivateKeysCheck,
-    SshHostKeysCheck,
-    BakedCredentialsCheck,
-    RemoteShellServicesCheck,
-    DebugServicesCheck,
-    SerialConsoleCheck,
-    SshServerConfigCheck,
-    AuthorizedKeysCheck,
-    WorldWritableCheck,
-    SuidProgramsCheck,
-    UpdateIntegrityCheck,
-    SecurityLoggingCheck,
-    SbomInventoryCheck,
-    KnownVulnerabilitiesCheck,
-    # network
-    UndeclaredPortsCheck,
-    ServiceIdentityCheck,
-    TlsVersionsCheck,
-    TlsCertificateCheck,
-    TlsWeakCiphersCheck,
-    SshAlgorithmsCheck,
-    SshAuthMethodsCheck,
-    DefaultCredentialsCheck,
-    HttpUnauthenticatedApiCheck,
-    MqttAnonymousCheck,
-    CleartextCredentialsCheck,
-    # declaration
-    SupportPeriodCheck,
-    DisclosureCheck,
-    DocumentationCheck,
-    UpdatePolicyCheck,
-    RequirementStatementsCheck,
-    ManualReviewCheck,
-    BootServicesDeclaredCheck,
-    IdentificationCheck,
-    DataDeletionCheck,
-)
+_PACKAGE = "securable.assess.checks"
 
 
-def checks_for(kinds: Iterable[TargetKind]) -> list[type[Check]]:
+class RegistryError(RuntimeError):
+    """A check module breaks the one-module-one-check rule or lacks its evidence data."""
+
+
+def _concrete_checks(module: Any) -> list[type[Check[Any]]]:
+    return [
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, Check)
+        and obj.__module__ == module.__name__
+        and "id" in vars(obj)
+    ]
+
+
+def discover_checks(package: str = _PACKAGE) -> list[type[Check[Any]]]:
+    """Import every public module below ``package`` and return its one check class each."""
+    root = importlib.import_module(package)
+    found: list[type[Check[Any]]] = []
+    for info in pkgutil.walk_packages(root.__path__, root.__name__ + "."):
+        if info.ispkg or info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        module = importlib.import_module(info.name)
+        classes = _concrete_checks(module)
+        if len(classes) != 1:
+            names = ", ".join(c.__name__ for c in classes) or "none"
+            raise RegistryError(
+                f"check module {info.name} must define exactly one check class (found: {names})"
+            )
+        found.append(classes[0])
+    return found
+
+
+@functools.cache
+def all_checks() -> tuple[type[Check[Any]], ...]:
+    """Every registered check, in the order of the evidence data."""
+    from securable.catalog.evidence import load_check_evidence
+
+    order = {check_id: n for n, check_id in enumerate(load_check_evidence())}
+    checks = discover_checks()
+    ids = [c.id for c in checks]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise RegistryError(f"check ids used twice: {', '.join(duplicates)}")
+    missing = [c.id for c in checks if c.id not in order]
+    if missing:
+        raise RegistryError(
+            f"checks without an entry in the catalog's check-evidence.yaml: {', '.join(missing)}; "
+            "add each with the requirements it evidences"
+        )
+    return tuple(sorted(checks, key=lambda c: order[c.id]))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ALL_CHECKS":  # the registry as a constant, computed on first use
+        return all_checks()
+    raise AttributeError(name)
+
+
+def checks_for(kinds: Iterable[TargetKind]) -> list[type[Check[Any]]]:
     """The registered checks whose target is one of ``kinds``, in registry order."""
     wanted = set(kinds)
-    return [c for c in ALL_CHECKS if c.target in wanted]
+    return [c for c in all_checks() if c.target in wanted]
 
 
-def check_by_id(check_id: str) -> type[Check]:
-    for cls in ALL_CHECKS:
+def check_by_id(check_id: str) -> type[Check[Any]]:
+    for cls in all_checks():
         if cls.id == check_id:
             return cls
     raise KeyError(check_id)

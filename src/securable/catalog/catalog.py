@@ -91,6 +91,27 @@ class Catalog:
             out.extend(self.descendants(child.id))
         return out
 
+    def evidencing_checks(self, item_id: str) -> list[tuple[str, str]]:
+        """``(check id, how)`` for every check whose findings cite this item or one below it.
+
+        ``how`` is ``cites`` (primary framework), ``also`` (reached through a crosswalk) or
+        ``direct`` (a justified extra citation), from ``data/check-evidence.yaml``.
+        """
+        from securable.catalog.evidence import load_check_evidence
+
+        wanted = {item_id, *(d.id for d in self.descendants(item_id))}
+        out: list[tuple[str, str]] = []
+        for check, entry in load_check_evidence().items():
+            for how, ids in (
+                ("cites", entry.cites),
+                ("also", entry.also),
+                ("direct", tuple(i for i, _w in entry.direct)),
+            ):
+                if wanted.intersection(ids):
+                    out.append((check, how))
+                    break
+        return out
+
     # --- crosswalks -------------------------------------------------------------------------
 
     def mappings(self, item_id: str, *, to: str | None = None) -> list[Mapping]:

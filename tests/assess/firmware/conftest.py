@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from securable.assess.facts import FirmwareView
 from securable.assess.model import FileKind, Finding, ImageFile, Verdict
 from securable.assess.targets.firmware import _glob_regex
 
@@ -128,8 +129,8 @@ class RootFS:
         link.symlink_to(target)
         return link
 
-    def image(self) -> DirImage:
-        return DirImage(self.root)
+    def image(self) -> FirmwareView:
+        return FirmwareView(DirImage(self.root))
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def _fails(findings):  # type: ignore[no-untyped-def]
 def test_sshd_root_and_empty_passwords_fail_through_include(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n")
     rootfs.write("/etc/ssh/sshd_config.d/10-vendor.conf", "PermitRootLogin yes\nPermitEmptyPasswords yes\n")
-    fails = _fails(SshServerConfigCheck().run(rootfs.image()))
+    fails = _fails(SshServerConfigCheck().evaluate(rootfs.image()))
     assert {f.location.path for f in fails if f.location} == {"/etc/ssh/sshd_config.d/10-vendor.conf"}
     assert len(fails) == 2
 
@@ -37,25 +37,25 @@ def test_sshd_match_block_fails(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write(
         "/etc/ssh/sshd_config", "PasswordAuthentication no\nMatch Address 10.0.0.0/8\n  PermitRootLogin yes\n"
     )
-    fails = _fails(SshServerConfigCheck().run(rootfs.image()))
+    fails = _fails(SshServerConfigCheck().evaluate(rootfs.image()))
     assert len(fails) == 1 and fails[0].location is not None and fails[0].location.line == 3
 
 
 def test_sshd_hardened_passes_and_password_auth_is_manual(rootfs, make_rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/ssh/sshd_config", "PermitRootLogin prohibit-password\nPasswordAuthentication no\n")
-    assert _v(SshServerConfigCheck().run(rootfs.image())) == ["pass"]
+    assert _v(SshServerConfigCheck().evaluate(rootfs.image())) == ["pass"]
     other = make_rootfs("pw")
     other.write("/etc/ssh/sshd_config", "PermitRootLogin no\n")
-    assert _v(SshServerConfigCheck().run(other.image())) == ["manual"]
+    assert _v(SshServerConfigCheck().evaluate(other.image())) == ["manual"]
 
 
 def test_dropbear_flags(rootfs, make_rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/init.d/S50dropbear", "#!/bin/sh\n/usr/sbin/dropbear -B -R\n")
-    fails = _fails(SshServerConfigCheck().run(rootfs.image()))
+    fails = _fails(SshServerConfigCheck().evaluate(rootfs.image()))
     assert {f.severity.value for f in fails} == {"critical", "medium"}
     good = make_rootfs("good")
     good.write("/etc/default/dropbear", 'DROPBEAR_EXTRA_ARGS="-s -g"\n')
-    assert _v(SshServerConfigCheck().run(good.image())) == ["pass"]
+    assert _v(SshServerConfigCheck().evaluate(good.image())) == ["pass"]
 
 
 def test_openwrt_dropbear_uci(rootfs) -> None:  # type: ignore[no-untyped-def]
@@ -63,12 +63,12 @@ def test_openwrt_dropbear_uci(rootfs) -> None:  # type: ignore[no-untyped-def]
         "/etc/config/dropbear",
         "config dropbear\n\toption PasswordAuth 'on'\n\toption RootPasswordAuth 'on'\n",
     )
-    assert _v(SshServerConfigCheck().run(rootfs.image())) == ["fail", "manual"]
+    assert _v(SshServerConfigCheck().evaluate(rootfs.image())) == ["fail", "manual"]
 
 
 def test_no_ssh_not_applicable(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/hostname", "x\n")
-    assert _v(SshServerConfigCheck().run(rootfs.image())) == ["not_applicable"]
+    assert _v(SshServerConfigCheck().evaluate(rootfs.image())) == ["not_applicable"]
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -79,21 +79,21 @@ def test_world_writable_fails(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.mkdir("/etc/app", mode=0o777)
     rootfs.mkdir("/etc/spool", mode=0o1777)  # sticky: allowed
     rootfs.write("/tmp/scratch", "x", mode=0o666)  # outside protected paths
-    fails = _fails(WorldWritableCheck().run(rootfs.image()))
+    fails = _fails(WorldWritableCheck().evaluate(rootfs.image()))
     assert sorted(f.location.path for f in fails if f.location) == ["/etc/app", "/etc/init.d/S50app"]
 
 
 def test_world_writable_clean_passes(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/init.d/S50app", "#!/bin/sh\n", mode=0o755)
     rootfs.mkdir("/etc/app", mode=0o755)
-    assert _v(WorldWritableCheck().run(rootfs.image())) == ["pass"]
+    assert _v(WorldWritableCheck().evaluate(rootfs.image())) == ["pass"]
 
 
 def test_suid_unexpected_fails_and_expected_passes(rootfs, make_rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/bin/busybox", b"\x7fELF", mode=0o4755)
     rootfs.write("/usr/bin/passwd", b"\x7fELF", mode=0o4755)
     rootfs.write("/usr/local/bin/fw-helper", "#!/bin/sh\n", mode=0o4755)
-    fails = _fails(SuidProgramsCheck().run(rootfs.image()))
+    fails = _fails(SuidProgramsCheck().evaluate(rootfs.image()))
     assert sorted(f.location.path for f in fails if f.location) == [
         "/bin/busybox",
         "/usr/local/bin/fw-helper",
@@ -102,7 +102,7 @@ def test_suid_unexpected_fails_and_expected_passes(rootfs, make_rootfs) -> None:
     good.write("/usr/bin/passwd", b"\x7fELF", mode=0o4755)
     good.write("/usr/bin/crontab", b"\x7fELF", mode=0o2755)
     good.write("/bin/ls", b"\x7fELF", mode=0o755)
-    findings = list(SuidProgramsCheck().run(good.image()))
+    findings = list(SuidProgramsCheck().evaluate(good.image()))
     assert _v(findings) == ["pass"] and len(findings[0].evidence["expected"]) == 2
 
 
@@ -124,7 +124,7 @@ def test_suid_unexpected_fails_and_expected_passes(rootfs, make_rootfs) -> None:
 )
 def test_update_verification_off_fails(rootfs, path: str, content: str) -> None:  # type: ignore[no-untyped-def]
     rootfs.write(path, content)
-    fails = _fails(UpdateIntegrityCheck().run(rootfs.image()))
+    fails = _fails(UpdateIntegrityCheck().evaluate(rootfs.image()))
     assert fails and fails[0].location is not None and fails[0].location.path == path
 
 
@@ -142,16 +142,16 @@ def test_update_verification_off_fails(rootfs, path: str, content: str) -> None:
 )
 def test_update_verification_on_passes(rootfs, path: str, content: str) -> None:  # type: ignore[no-untyped-def]
     rootfs.write(path, content)
-    assert _v(UpdateIntegrityCheck().run(rootfs.image())) == ["pass"]
+    assert _v(UpdateIntegrityCheck().evaluate(rootfs.image())) == ["pass"]
 
 
 def test_rauc_with_keyring_passes_and_no_updater_inconclusive(rootfs, make_rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/rauc/system.conf", "[system]\ncompatible=x\n[keyring]\npath=ca.cert.pem\n")
     rootfs.write("/etc/rauc/ca.cert.pem", "-----BEGIN CERTIFICATE-----\n")
-    assert _v(UpdateIntegrityCheck().run(rootfs.image())) == ["pass"]
+    assert _v(UpdateIntegrityCheck().evaluate(rootfs.image())) == ["pass"]
     bare = make_rootfs("bare")
     bare.write("/etc/hostname", "x\n")
-    assert _v(UpdateIntegrityCheck().run(bare.image())) == ["inconclusive"]
+    assert _v(UpdateIntegrityCheck().evaluate(bare.image())) == ["inconclusive"]
 
 
 # --- logging --------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_logging_discarded_fails(rootfs, path: str, content: str) -> None:  # ty
     rootfs.write("/usr/sbin/rsyslogd", b"\x7fELF")
     rootfs.write("/lib/systemd/systemd-journald", b"\x7fELF")
     rootfs.write(path, content)
-    fails = _fails(SecurityLoggingCheck().run(rootfs.image()))
+    fails = _fails(SecurityLoggingCheck().evaluate(rootfs.image()))
     assert fails and fails[0].location is not None and fails[0].location.path == path
 
 
@@ -180,14 +180,14 @@ def test_logging_kept_passes_and_missing_fails(rootfs, make_rootfs) -> None:  # 
     rootfs.write(
         "/etc/rsyslog.conf", "auth,authpriv.* /var/log/auth.log\n*.*;auth,authpriv.none -/var/log/syslog\n"
     )
-    assert _v(SecurityLoggingCheck().run(rootfs.image())) == ["pass"]
+    assert _v(SecurityLoggingCheck().evaluate(rootfs.image())) == ["pass"]
     none = make_rootfs("none")
     none.write("/etc/hostname", "x\n")
-    assert _v(SecurityLoggingCheck().run(none.image())) == ["fail"]
+    assert _v(SecurityLoggingCheck().evaluate(none.image())) == ["fail"]
     linked = make_rootfs("linked")
     linked.write("/sbin/syslogd", b"\x7fELF")
     linked.symlink("/var/log", "/dev/null")
-    assert _v(SecurityLoggingCheck().run(linked.image())) == ["fail"]
+    assert _v(SecurityLoggingCheck().evaluate(linked.image())) == ["fail"]
 
 
 # --- authorized keys ------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def test_shipped_authorized_keys_fail(rootfs) -> None:  # type: ignore[no-untype
         "/root/.ssh/authorized_keys",
         "# vendor\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIVendorKey support@vendor\n",
     )
-    fails = _fails(AuthorizedKeysCheck().run(rootfs.image()))
+    fails = _fails(AuthorizedKeysCheck().evaluate(rootfs.image()))
     assert len(fails) == 1 and fails[0].location is not None and fails[0].location.line == 2
     assert fails[0].evidence["comment"] == "support@vendor"
 
@@ -211,7 +211,7 @@ def test_no_authorized_keys_passes(rootfs, make_rootfs) -> None:  # type: ignore
 
     rootfs.write("/etc/ssh/sshd_config", "PermitRootLogin prohibit-password\n")
     rootfs.write("/root/.ssh/authorized_keys", "# add your key here\n")
-    assert _v(AuthorizedKeysCheck().run(rootfs.image())) == ["pass"]
+    assert _v(AuthorizedKeysCheck().evaluate(rootfs.image())) == ["pass"]
     bare = make_rootfs("bare")
     bare.write("/etc/hostname", "x\n")
-    assert _v(AuthorizedKeysCheck().run(bare.image())) == ["not_applicable"]
+    assert _v(AuthorizedKeysCheck().evaluate(bare.image())) == ["not_applicable"]

@@ -36,7 +36,7 @@ def _image(rootfs, shadow: str, passwd: str = PASSWD):  # type: ignore[no-untype
 @pytest.mark.parametrize("prefix", ["", "$1$", "$5$", "$6$", "$y$", "$2b$"])
 def test_default_password_found_for_every_crypt_format(rootfs, prefix: str) -> None:  # type: ignore[no-untyped-def]
     shadow = f"root:{_hash('xc3511', prefix)}:19000:0:99999:7:::\ndaemon:*:19000::::::\n"
-    findings = list(DefaultPasswordCheck().run(_image(rootfs, shadow)))
+    findings = list(DefaultPasswordCheck().evaluate(_image(rootfs, shadow)))
     fails = [f for f in findings if f.verdict is Verdict.FAIL]
     assert len(fails) == 1
     assert fails[0].location is not None and fails[0].location.path == "/etc/shadow"
@@ -46,13 +46,13 @@ def test_default_password_found_for_every_crypt_format(rootfs, prefix: str) -> N
 
 def test_unique_password_passes(rootfs) -> None:  # type: ignore[no-untyped-def]
     shadow = f"root:{_hash('k7#Qv9!unique-per-device', '$y$')}:19000:0:99999:7:::\n"
-    findings = list(DefaultPasswordCheck().run(_image(rootfs, shadow)))
+    findings = list(DefaultPasswordCheck().evaluate(_image(rootfs, shadow)))
     assert [f.verdict for f in findings] == [Verdict.PASS]
 
 
 def test_weak_list_applies_to_any_account_and_own_name(rootfs) -> None:  # type: ignore[no-untyped-def]
     shadow = f"svc:{_hash('svc', '$6$')}:1::::::\nroot:{_hash('letmein', '$6$')}:1::::::\n"
-    fails = [f for f in DefaultPasswordCheck().run(_image(rootfs, shadow)) if f.verdict is Verdict.FAIL]
+    fails = [f for f in DefaultPasswordCheck().evaluate(_image(rootfs, shadow)) if f.verdict is Verdict.FAIL]
     assert {f.evidence["account"] for f in fails} == {"svc", "root"}
 
 
@@ -60,7 +60,7 @@ def test_budget_spent_is_inconclusive_not_pass(rootfs) -> None:  # type: ignore[
     check = DefaultPasswordCheck()
     check.budget_seconds = 0.0  # type: ignore[misc]
     shadow = f"root:{_hash('k7#Qv9!unique', '$6$')}:1::::::\n"
-    assert [f.verdict for f in check.run(_image(rootfs, shadow))] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in check.evaluate(_image(rootfs, shadow))] == [Verdict.INCONCLUSIVE]
 
 
 def test_crypt_agrees_with_independent_implementations() -> None:
@@ -89,40 +89,40 @@ def test_credential_list_is_shipped_and_sane() -> None:
 
 def test_empty_password_fails_and_locked_passes(rootfs, make_rootfs) -> None:  # type: ignore[no-untyped-def]
     shadow = "root::19000:0:99999:7:::\ndaemon:*:19000::::::\n"
-    fails = [f for f in EmptyPasswordCheck().run(_image(rootfs, shadow)) if f.verdict is Verdict.FAIL]
+    fails = [f for f in EmptyPasswordCheck().evaluate(_image(rootfs, shadow)) if f.verdict is Verdict.FAIL]
     assert len(fails) == 1 and fails[0].evidence["account"] == "root"
     assert fails[0].location is not None and fails[0].location.path == "/etc/shadow"
     clean = make_rootfs("clean")
     locked = "root:!:19000:0:99999:7:::\ndaemon:*:19000::::::\n"
-    assert [f.verdict for f in EmptyPasswordCheck().run(_image(clean, locked))] == [Verdict.PASS]
+    assert [f.verdict for f in EmptyPasswordCheck().evaluate(_image(clean, locked))] == [Verdict.PASS]
 
 
 def test_empty_field_in_passwd_without_shadow(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/passwd", "root::0:0:root:/root:/bin/ash\n")
-    fails = [f for f in EmptyPasswordCheck().run(rootfs.image()) if f.verdict is Verdict.FAIL]
+    fails = [f for f in EmptyPasswordCheck().evaluate(rootfs.image()) if f.verdict is Verdict.FAIL]
     assert fails and fails[0].location is not None and fails[0].location.path == "/etc/passwd"
 
 
 def test_no_accounts_is_not_applicable(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/bin/app", b"\x7fELF")
     for check in (EmptyPasswordCheck(), WeakPasswordHashCheck(), DefaultPasswordCheck()):
-        assert [f.verdict for f in check.run(rootfs.image())] == [Verdict.NOT_APPLICABLE]
+        assert [f.verdict for f in check.evaluate(rootfs.image())] == [Verdict.NOT_APPLICABLE]
 
 
 @pytest.mark.parametrize("prefix", ["", "$1$"])
 def test_weak_hash_fails(rootfs, prefix: str) -> None:  # type: ignore[no-untyped-def]
     shadow = f"root:{_hash('S3cure-unique!', prefix)}:1::::::\n"
-    fails = [f for f in WeakPasswordHashCheck().run(_image(rootfs, shadow)) if f.verdict is Verdict.FAIL]
+    fails = [f for f in WeakPasswordHashCheck().evaluate(_image(rootfs, shadow)) if f.verdict is Verdict.FAIL]
     assert len(fails) == 1 and fails[0].evidence["scheme"] in ("descrypt", "md5crypt")
 
 
 @pytest.mark.parametrize("prefix", ["$5$", "$6$", "$y$", "$2b$"])
 def test_strong_hash_passes(rootfs, prefix: str) -> None:  # type: ignore[no-untyped-def]
     shadow = f"root:{_hash('S3cure-unique!', prefix)}:1::::::\n"
-    assert [f.verdict for f in WeakPasswordHashCheck().run(_image(rootfs, shadow))] == [Verdict.PASS]
+    assert [f.verdict for f in WeakPasswordHashCheck().evaluate(_image(rootfs, shadow))] == [Verdict.PASS]
 
 
 def test_hash_in_world_readable_passwd_fails(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/passwd", f"root:{_hash('S3cure-unique!', '$6$')}:0:0::/root:/bin/sh\n")
-    fails = [f for f in WeakPasswordHashCheck().run(rootfs.image()) if f.verdict is Verdict.FAIL]
+    fails = [f for f in WeakPasswordHashCheck().evaluate(rootfs.image()) if f.verdict is Verdict.FAIL]
     assert fails and fails[0].location is not None and fails[0].location.path == "/etc/passwd"

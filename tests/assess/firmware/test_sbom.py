@@ -118,7 +118,7 @@ def test_cyclonedx_output_validates(image) -> None:  # type: ignore[no-untyped-d
     assert errors is None, errors
     doc = json.loads(text)
     assert doc["specVersion"] == "1.6" and len(doc["components"]) == 5
-    finding = next(iter(SbomInventoryCheck().run(image)))
+    finding = next(iter(SbomInventoryCheck().evaluate(image)))
     assert finding.verdict is Verdict.PASS and finding.evidence["cyclonedx"]["specVersion"] == "1.6"
 
 
@@ -158,7 +158,7 @@ def test_semver_and_explicit_versions() -> None:
 def test_check_fails_per_affected_component(image, vulndb: Path) -> None:  # type: ignore[no-untyped-def]
     check = KnownVulnerabilitiesCheck()
     check.context = AssessmentContext(profile="nistir8425", vulndb=vulndb)
-    fails = [f for f in check.run(image) if f.verdict is Verdict.FAIL]
+    fails = [f for f in check.evaluate(image) if f.verdict is Verdict.FAIL]
     assert len(fails) == 4
     paths = {f.location.path for f in fails if f.location}
     assert paths == {
@@ -176,15 +176,15 @@ def test_check_passes_when_nothing_affected(rootfs, vulndb: Path) -> None:  # ty
     rootfs.write("/etc/os-release", OS_RELEASE)
     check = KnownVulnerabilitiesCheck()
     check.context = AssessmentContext(profile="nistir8425", vulndb=vulndb)
-    assert [f.verdict for f in check.run(rootfs.image())] == [Verdict.PASS]
+    assert [f.verdict for f in check.evaluate(rootfs.image())] == [Verdict.PASS]
 
 
 def test_without_vulndb_or_packages_is_inconclusive(image, make_rootfs) -> None:  # type: ignore[no-untyped-def]
-    assert [f.verdict for f in KnownVulnerabilitiesCheck().run(image)] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in KnownVulnerabilitiesCheck().evaluate(image)] == [Verdict.INCONCLUSIVE]
     empty = make_rootfs("empty")
     empty.write("/etc/hostname", "x\n")
-    assert [f.verdict for f in SbomInventoryCheck().run(empty.image())] == [Verdict.INCONCLUSIVE]
-    assert [f.verdict for f in KnownVulnerabilitiesCheck().run(empty.image())] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in SbomInventoryCheck().evaluate(empty.image())] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in KnownVulnerabilitiesCheck().evaluate(empty.image())] == [Verdict.INCONCLUSIVE]
 
 
 def test_missing_vulndb_folder_is_a_usage_error(tmp_path: Path) -> None:

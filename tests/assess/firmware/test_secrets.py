@@ -42,7 +42,7 @@ def test_private_keys_in_files_and_binaries_fail(rootfs) -> None:  # type: ignor
     rootfs.write("/etc/app/device.key", _pem("rsa"))
     rootfs.write("/opt/app/cloud.pem", _pem("pkcs8"))
     rootfs.write("/usr/bin/agent", b"\x7fELF\0\0junk" + _pem("openssh") + b"\0more")
-    findings = list(PrivateKeysCheck().run(rootfs.image()))
+    findings = list(PrivateKeysCheck().evaluate(rootfs.image()))
     fails = {f.location.path: f for f in findings if f.verdict is Verdict.FAIL and f.location}
     assert set(fails) == {"/etc/app/device.key", "/opt/app/cloud.pem", "/usr/bin/agent"}
     assert fails["/etc/app/device.key"].evidence["algorithm"] == "RSA"
@@ -54,7 +54,7 @@ def test_private_keys_in_files_and_binaries_fail(rootfs) -> None:  # type: ignor
 def test_header_string_alone_and_certificates_pass(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/usr/lib/libcrypto.so", b"\0-----BEGIN RSA PRIVATE KEY-----\0%s\0ANY PRIVATE KEY\0")
     rootfs.write("/etc/ssl/certs/ca.pem", b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
-    assert _verdicts(PrivateKeysCheck().run(rootfs.image())) == [Verdict.PASS]
+    assert _verdicts(PrivateKeysCheck().evaluate(rootfs.image())) == [Verdict.PASS]
 
 
 def test_ssh_host_keys_fail_and_absent_pass(rootfs, make_rootfs) -> None:  # type: ignore[no-untyped-def]
@@ -62,18 +62,18 @@ def test_ssh_host_keys_fail_and_absent_pass(rootfs, make_rootfs) -> None:  # typ
     rootfs.write("/etc/ssh/ssh_host_ed25519_key", _pem("openssh"), mode=0o600)
     rootfs.write("/etc/ssh/ssh_host_ed25519_key.pub", "ssh-ed25519 AAAA test\n")
     rootfs.write("/etc/dropbear/dropbear_rsa_host_key", b"\0\0\0\x07ssh-rsa binary")
-    findings = list(SshHostKeysCheck().run(rootfs.image()))
+    findings = list(SshHostKeysCheck().evaluate(rootfs.image()))
     fails = sorted(f.location.path for f in findings if f.verdict is Verdict.FAIL and f.location)
     assert fails == ["/etc/dropbear/dropbear_rsa_host_key", "/etc/ssh/ssh_host_ed25519_key"]
     assert any("fingerprint_spki_sha256" in f.evidence for f in findings)
     # the host key is not double-reported as a generic private key
-    assert _verdicts(PrivateKeysCheck().run(rootfs.image())) == [Verdict.PASS]
+    assert _verdicts(PrivateKeysCheck().evaluate(rootfs.image())) == [Verdict.PASS]
     clean = make_rootfs("clean")
     clean.write("/etc/ssh/sshd_config", "PermitRootLogin no\n")
-    assert _verdicts(SshHostKeysCheck().run(clean.image())) == [Verdict.PASS]
+    assert _verdicts(SshHostKeysCheck().evaluate(clean.image())) == [Verdict.PASS]
     none = make_rootfs("none")
     none.write("/etc/hostname", "x\n")
-    assert _verdicts(SshHostKeysCheck().run(none.image())) == [Verdict.NOT_APPLICABLE]
+    assert _verdicts(SshHostKeysCheck().evaluate(none.image())) == [Verdict.NOT_APPLICABLE]
 
 
 def test_tokens_and_password_assignments_fail_redacted(rootfs) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def test_tokens_and_password_assignments_fail_redacted(rootfs) -> None:  # type:
     rootfs.write("/usr/bin/uploader", b"\x7fELF\0" + GH_TOKEN.encode() + b"\0")
     rootfs.write("/etc/app/db.ini", "[db]\npassword = Zq8vL2!mW9x\nuser = app\n")
     rootfs.write("/etc/wpa_supplicant.conf", 'network={\n ssid="Factory"\n psk="Xk29fjQ8ee1R"\n}\n')
-    findings = list(BakedCredentialsCheck().run(rootfs.image()))
+    findings = list(BakedCredentialsCheck().evaluate(rootfs.image()))
     fails = {
         (f.location.path, f.evidence["kind"]) for f in findings if f.verdict is Verdict.FAIL and f.location
     }
@@ -100,7 +100,7 @@ def test_placeholders_and_variables_pass(rootfs) -> None:  # type: ignore[no-unt
         "/etc/app/app.conf", "password = ${APP_PASSWORD}\ntoken=changeme\n# password = Zq8vL2!mW9x\n"
     )
     rootfs.write("/etc/app/run.sh", 'PASSWORD="$(cat /run/secret)"\n')
-    assert _verdicts(BakedCredentialsCheck().run(rootfs.image())) == [Verdict.PASS]
+    assert _verdicts(BakedCredentialsCheck().evaluate(rootfs.image())) == [Verdict.PASS]
 
 
 def test_hostile_long_line_is_bounded() -> None:

@@ -48,7 +48,7 @@ def test_remote_shell_enabled_fails(rootfs, path, content, link) -> None:  # typ
         rootfs.symlink(link, "/lib/systemd/system/telnet.socket")
     elif link:
         rootfs.symlink(link, "../init.d/telnet")
-    fails = _fails(RemoteShellServicesCheck().run(rootfs.image()))
+    fails = _fails(RemoteShellServicesCheck().evaluate(rootfs.image()))
     assert fails, path
     assert fails[0].location is not None and fails[0].location.path in (
         path,
@@ -65,13 +65,13 @@ def test_remote_shell_disabled_passes(rootfs) -> None:  # type: ignore[no-untype
     )
     rootfs.write("/lib/systemd/system/telnet.socket", "[Socket]\nListenStream=23\n")
     rootfs.symlink("/etc/systemd/system/sockets.target.wants/telnet.socket", "/dev/null")
-    assert [f.verdict for f in RemoteShellServicesCheck().run(rootfs.image())] == [Verdict.PASS]
+    assert [f.verdict for f in RemoteShellServicesCheck().evaluate(rootfs.image())] == [Verdict.PASS]
 
 
 def test_no_init_is_inconclusive(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/app.bin", b"\0")
     for check in (RemoteShellServicesCheck(), DebugServicesCheck(), SerialConsoleCheck()):
-        assert [f.verdict for f in check.run(rootfs.image())] == [Verdict.INCONCLUSIVE]
+        assert [f.verdict for f in check.evaluate(rootfs.image())] == [Verdict.INCONCLUSIVE]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_no_init_is_inconclusive(rootfs) -> None:  # type: ignore[no-untyped-def
 )
 def test_debug_agent_fails(rootfs, line: str) -> None:  # type: ignore[no-untyped-def]
     _clean(rootfs).write("/etc/init.d/S99debug", f"#!/bin/sh\n{line}\n")
-    fails = _fails(DebugServicesCheck().run(rootfs.image()))
+    fails = _fails(DebugServicesCheck().evaluate(rootfs.image()))
     assert fails and fails[0].location is not None and fails[0].location.path == "/etc/init.d/S99debug"
     assert fails[0].location.line == 2
 
@@ -96,12 +96,12 @@ def test_debug_agent_in_systemd_unit(rootfs) -> None:  # type: ignore[no-untyped
     rootfs.symlink(
         "/etc/systemd/system/multi-user.target.wants/adbd.service", "/lib/systemd/system/adbd.service"
     )
-    assert _fails(DebugServicesCheck().run(rootfs.image()))
+    assert _fails(DebugServicesCheck().evaluate(rootfs.image()))
 
 
 def test_no_debug_agent_passes(rootfs) -> None:  # type: ignore[no-untyped-def]
     _clean(rootfs).write("/etc/init.d/S99stop", "#!/bin/sh\nkillall gdbserver\n")
-    assert [f.verdict for f in DebugServicesCheck().run(rootfs.image())] == [Verdict.PASS]
+    assert [f.verdict for f in DebugServicesCheck().evaluate(rootfs.image())] == [Verdict.PASS]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_no_debug_agent_passes(rootfs) -> None:  # type: ignore[no-untyped-def]
 )
 def test_serial_shell_without_login_fails(rootfs, inittab: str) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/inittab", "::sysinit:/etc/init.d/rcS\n" + inittab)
-    fails = _fails(SerialConsoleCheck().run(rootfs.image()))
+    fails = _fails(SerialConsoleCheck().evaluate(rootfs.image()))
     assert len(fails) == 1 and fails[0].location is not None and fails[0].location.line == 2
 
 
@@ -132,12 +132,12 @@ def test_systemd_serial_getty_autologin_fails(rootfs) -> None:  # type: ignore[n
         "/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service",
         "/lib/systemd/system/serial-getty@.service",
     )
-    fails = _fails(SerialConsoleCheck().run(rootfs.image()))
+    fails = _fails(SerialConsoleCheck().evaluate(rootfs.image()))
     assert fails and fails[0].location is not None
     assert fails[0].location.path.endswith("autologin.conf")
 
 
 def test_serial_getty_with_login_passes(rootfs) -> None:  # type: ignore[no-untyped-def]
     rootfs.write("/etc/inittab", GOOD_INITTAB)
-    findings = list(SerialConsoleCheck().run(rootfs.image()))
+    findings = list(SerialConsoleCheck().evaluate(rootfs.image()))
     assert [f.verdict for f in findings] == [Verdict.PASS] and findings[0].evidence["consoles"] == 1

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from securable.assess.model import Check, Finding
+from securable.assess.check import Check
+from securable.assess.model import Finding
 from securable.assess.targets.host import LiveHost
 
 from . import peers
@@ -25,7 +26,7 @@ def host_for(*ports: int, declared: list[dict[str, object]] | None = None, **kw:
 
 
 def run(check: type[Check], host: LiveHost) -> list[Finding]:
-    return list(check().run(host))
+    return list(check().evaluate(host))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from securable.assess.model import TargetKind, Verdict
-from securable.assess.registry import ALL_CHECKS, checks_for
+from securable.assess.registry import all_checks, checks_for
 
 from . import peers
 from .conftest import host_for
@@ -17,7 +17,7 @@ def test_registry_lists_every_network_check_once() -> None:
     ids = [c.id for c in checks_for([TargetKind.HOST])]
     assert len(ids) == len(set(ids)) == 11
     assert all(i.startswith("net.") for i in ids)
-    assert all(c.describe() and c.evidences for c in ALL_CHECKS if c.target is TargetKind.HOST)
+    assert all(c.describe() and c.evidences for c in all_checks() if c.target is TargetKind.HOST)
 
 
 def test_engine_runs_all_network_checks_without_errors(mqtt_anonymous: int) -> None:

@@ -61,16 +61,16 @@ def test_identify_mqtt_by_connack() -> None:
 def test_credentials_stop_at_first_success_and_respect_budget() -> None:
     probe = FakeProbe(open={22}, banners={22: b"SSH-2.0-x\r\n"}, ssh_users={22: {("root", "")}})
     host = fake_host(probe, credentials=[("a", "1"), ("b", "2"), ("root", ""), ("c", "3")], attempt_budget=3)
-    findings = list(DefaultCredentialsCheck().run(host))
+    findings = list(DefaultCredentialsCheck().evaluate(host))
     assert findings[0].verdict is Verdict.FAIL and findings[0].evidence["blank"] is True
     assert len(probe.calls) == 3
 
 
 def test_credentials_unanswered_is_inconclusive_and_no_list_is_inconclusive() -> None:
     probe = FakeProbe(open={22}, banners={22: b"SSH-2.0-x\r\n"})  # no SSH answers to logins
-    assert [f.verdict for f in DefaultCredentialsCheck().run(fake_host(probe))] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in DefaultCredentialsCheck().evaluate(fake_host(probe))] == [Verdict.INCONCLUSIVE]
     empty = fake_host(FakeProbe(open={22}, banners={22: b"SSH-2.0-x\r\n"}), credentials=[])
-    assert [f.verdict for f in DefaultCredentialsCheck().run(empty)] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in DefaultCredentialsCheck().evaluate(empty)] == [Verdict.INCONCLUSIVE]
 
 
 def test_tls_versions_inconclusive_when_nothing_negotiates() -> None:
@@ -78,12 +78,12 @@ def test_tls_versions_inconclusive_when_nothing_negotiates() -> None:
     host = fake_host(probe)
     host.service(443)  # identified as TLS with the default handshake
     probe.tls[443] = TlsHandshake(accepted=False, error="handshake failure")
-    assert [f.verdict for f in TlsVersionsCheck().run(host)] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in TlsVersionsCheck().evaluate(host)] == [Verdict.INCONCLUSIVE]
 
 
 def test_ssh_audit_without_result_is_inconclusive() -> None:
     probe = FakeProbe(open={22}, banners={22: b"SSH-2.0-x\r\n"})
-    assert [f.verdict for f in SshAlgorithmsCheck().run(fake_host(probe))] == [Verdict.INCONCLUSIVE]
+    assert [f.verdict for f in SshAlgorithmsCheck().evaluate(fake_host(probe))] == [Verdict.INCONCLUSIVE]
 
 
 def test_classify_reads_fail_and_warn_notes() -> None:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field
-from securable.assess.checks.firmware.boot import boot_entries
+from securable.assess.facts import FirmwareView
 from securable.assess.model import (
-    Check,
     Finding,
-    ImageView,
     Location,
     Severity,
-    TargetKind,
     Verdict,
 )
 from securable.assess.targets.declaration import Declaration
@@ -41,17 +38,17 @@ def normalise(name: str) -> str:
     return base.strip("-_.").lower()
 
 
-def boot_services(image: ImageView) -> dict[str, str]:
+def boot_services(image: FirmwareView) -> dict[str, str]:
     """Services the image starts at boot: normalised name → where that was found.
 
     Read from the same boot inventory the firmware checks use
-    (:func:`securable.assess.checks.firmware.boot.boot_entries`): systemd units enabled through
+    (:attr:`securable.assess.facts.FirmwareView.boot_entries`): systemd units enabled through
     ``*.wants``/``*.requires`` (and the services of enabled sockets), SysV/buildroot ``S??`` scripts,
     and inetd/xinetd services. Console gettys, ``rc.local`` lines and ``@reboot`` cron jobs are
     not services to declare; the firmware checks judge what they start.
     """
     found: dict[str, str] = {}
-    for entry in boot_entries(image):
+    for entry in image.boot_entries:
         if entry.mechanism not in _SERVICE_MECHANISMS:
             continue
         name = normalise(entry.name) if entry.mechanism in ("systemd", "sysv") else entry.name.lower()
@@ -60,7 +57,7 @@ def boot_services(image: ImageView) -> dict[str, str]:
     return found
 
 
-class BootServicesDeclaredCheck(Check):
+class BootServicesDeclaredCheck(DeclarationCheck):
     """Cross-check of the declaration against the firmware image: every service the image starts at
     boot (systemd units enabled via ``*.wants``, SysV ``rc?.d/S*`` scripts, inetd services) must be
     listed under ``services:`` in product.yaml. An undeclared service fails; a clean match passes.
@@ -74,13 +71,11 @@ class BootServicesDeclaredCheck(Check):
 
     id = "decl.boot-services"
     title = "Services started at boot are all declared"
-    evidences = ("nistir8425:IAC-1a", "en303645:5.6-1", "cra:I.2.j")
-    target = TargetKind.DECLARATION
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
-        image = self.context.targets.get(TargetKind.FIRMWARE) if self.context is not None else None
+        image = self.firmware
         if image is None:
             return
         declared = {normalise(str(s.get("name", ""))) for s in decl.items("services")}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration, RequirementStatement
 
 _DP2 = "nistir8425:DP-2"
@@ -21,7 +21,7 @@ def deletion_guidance(documentation: Mapping[str, str]) -> dict[str, str]:
     return {key: link for key, link in documentation.items() if _GUIDANCE_KEY.search(key) and link.strip()}
 
 
-class DataDeletionCheck(Check):
+class DataDeletionCheck(DeclarationCheck):
     """The declaration states how customers delete their data: ``data_collected`` lists what the
     product keeps, ``documentation.decommissioning`` (or another documentation link whose key names
     a reset, deletion, erasure or disposal) links the user's instructions, and the statement for
@@ -42,18 +42,9 @@ class DataDeletionCheck(Check):
 
     id = "decl.data-deletion"
     title = "Customer data deletion declared and documented"
-    evidences = (
-        _DP2,
-        "nistir8259a:DP-2",
-        "en303645:5.11-1",
-        "en303645:5.11-3",
-        "cra:I.2.m",
-        "cra:AII.8.d",
-    )
-    target = TargetKind.DECLARATION
     severity = Severity.MEDIUM
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         collected = [str(item.get("name", "")) for item in decl.items("data_collected")]
         personal = [

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field, is_contact, is_url
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
 
 
-class DisclosureCheck(Check):
+class DisclosureCheck(DeclarationCheck):
     """The declaration names where vulnerability reports go (an e-mail address or a web form) and
     links the coordinated vulnerability disclosure policy.
 
@@ -21,11 +21,9 @@ class DisclosureCheck(Check):
 
     id = "decl.disclosure"
     title = "Vulnerability disclosure contact and policy declared"
-    evidences = ("nistir8425:IQR-1a", "en303645:5.2-1", "cra:II.5", "cra:II.6", "cra:AII.2")
-    target = TargetKind.DECLARATION
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         section = decl.section("disclosure")
         contact = section.get("contact")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field, is_url
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
 
 
-class DocumentationCheck(Check):
+class DocumentationCheck(DeclarationCheck):
     """The declaration links the documents that educate customers about the product's security
     (security guide, setup, secure disposal...). Each link comes out as ``manual``: a person must
     read them; with no link at all the requirement fails.
@@ -22,11 +22,9 @@ class DocumentationCheck(Check):
 
     id = "decl.documentation"
     title = "Security documentation linked for customers"
-    evidences = ("nistir8425:EA-1a",)
-    target = TargetKind.DECLARATION
     severity = Severity.MEDIUM
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         links = {name: url for name, url in decl.documentation.items() if is_url(url)}
         unusable = sorted(set(decl.documentation) - set(links))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, ImageView, Location, Severity, TargetKind, Verdict
 from securable.assess.sbom import read_os_release as os_release  # the one os-release reader
 from securable.assess.targets.declaration import Declaration
 
@@ -41,7 +41,7 @@ def image_version(image: ImageView) -> tuple[str, str, str] | None:
     return None
 
 
-class IdentificationCheck(Check):
+class IdentificationCheck(DeclarationCheck):
     """The declaration identifies the product uniquely: ``product.name``, ``product.model`` (or an
     ``identifier`` that names the model), ``product.version``, and ``product.identifier`` saying how
     one unit is told apart from another (serial number, device certificate, GTIN plus serial). Each
@@ -59,11 +59,9 @@ class IdentificationCheck(Check):
 
     id = "decl.identification"
     title = "Product, model, version and unit identification declared"
-    evidences = (_AI, *_UNIT, _MODEL, _CRA)
-    target = TargetKind.DECLARATION
     severity = Severity.MEDIUM
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         product = decl.section("product")
         present = {

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import NON_TECHNICAL, field
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
 
 
-class ManualReviewCheck(Check):
+class ManualReviewCheck(DeclarationCheck):
     """For each non-technical requirement of the profile (NIST IR 8425 documentation, query
     reception, dissemination and education outcomes; NIST IR 8259B; CRA vulnerability handling)
     that the declaration marks ``implemented``, hand a reviewer the linked evidence (``manual``).
@@ -23,11 +23,9 @@ class ManualReviewCheck(Check):
 
     id = "decl.manual-review"
     title = "Process outcomes declared implemented: evidence for a reviewer"
-    evidences = ("nistir8425:DOC-1c",)
-    target = TargetKind.DECLARATION
     severity = Severity.INFO
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         profile_ids = (
             tuple(self.context.requirement_ids) if self.context is not None else tuple(decl.statements)

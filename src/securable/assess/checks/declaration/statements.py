@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
 
 
-class RequirementStatementsCheck(Check):
+class RequirementStatementsCheck(DeclarationCheck):
     """Every requirement of the chosen profile is declared ``implemented``, ``not_applicable`` or
     ``not_implemented`` (the ICS of ETSI TS 103 701). A ``not_applicable`` claim must carry a
     justification, otherwise that requirement fails; a justified one makes the requirement
@@ -25,11 +25,9 @@ class RequirementStatementsCheck(Check):
 
     id = "decl.statements"
     title = "Every profile requirement declared; not-applicable claims justified"
-    evidences = ("nistir8425:DOC-1c", "en303645:4-1")
-    target = TargetKind.DECLARATION
     severity = Severity.MEDIUM
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         profile_ids = tuple(self.context.requirement_ids) if self.context is not None else ()
         catalog = self.context.catalog if self.context is not None else None

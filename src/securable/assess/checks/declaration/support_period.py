@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field, is_url, months_between
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration, month_end
 
 # Minimum support period, in years, that securable expects per declared context. Consumer: the
@@ -17,7 +17,7 @@ from securable.assess.targets.declaration import Declaration, month_end
 MIN_SUPPORT_YEARS = {"consumer": 5, "federal": 5, "industrial": 10, "medical": 10}
 
 
-class SupportPeriodCheck(Check):
+class SupportPeriodCheck(DeclarationCheck):
     """The declaration states when security support ends (month and year), the end has not passed,
     the period is at least what the declared context expects (consumer 5 years, industrial and
     medical 10), and it is published at a link customers can read.
@@ -29,14 +29,12 @@ class SupportPeriodCheck(Check):
 
     id = "decl.support-period"
     title = "Support period declared, long enough and published"
-    evidences = ("nistir8425:ID-1b", "nistir8425:DOC-1a", "nistir8425:EA-1e", "en303645:5.3-13", "cra:AII.7")
-    target = TargetKind.DECLARATION
     severity = Severity.HIGH
 
     def __init__(self, today: Callable[[], dt.date] = dt.date.today) -> None:
         self._today = today
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         support = decl.section("support")
         today = self._today()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import DeclarationCheck
 from securable.assess.checks.declaration._common import field, is_url
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
 
 
-class UpdatePolicyCheck(Check):
+class UpdatePolicyCheck(DeclarationCheck):
     """The declaration says how updates reach the product: applied automatically, or the customer is
     notified (a purely manual process fails), that updates are verified before they are applied,
     that automatic updates are on by default, and where the terms of update support are published.
@@ -23,11 +23,9 @@ class UpdatePolicyCheck(Check):
 
     id = "decl.update-policy"
     title = "Update policy declared: automatic or notified, verified, published"
-    evidences = ("nistir8425:SU-2", "nistir8425:ID-1a", "nistir8425:SU-1", "cra:I.2.c", "en303645:5.3-4")
-    target = TargetKind.DECLARATION
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
+    def run(self, target: Declaration) -> Iterable[Finding]:
         decl: Declaration = target
         policy = decl.section("update_policy")
         mechanism = policy.get("mechanism")

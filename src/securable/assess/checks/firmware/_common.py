@@ -1,30 +1,51 @@
-"""Small helpers shared by the firmware checks: bounded config reading, redaction, per-image caches.
+"""Small helpers shared by the firmware checks: redaction and the per-image cache.
 
-Everything here reads through the :class:`~securable.assess.model.ImageView` only, with bounded
-reads, so a hostile image cannot make a check read outside its root or without end.
+Bounded reading lives in :mod:`securable.assess.facts.image_io` (the facts use it too) and is
+re-exported here for the checks.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from securable.assess.model import FileKind, ImageFile, ImageView
+from securable.assess.check import NotApplicable
+from securable.assess.facts.image_io import (
+    CONFIG_LIMIT,
+    MAX_LINE,
+    children,
+    config_lines,
+    is_regular,
+    is_shell,
+    resolve_link,
+)
+from securable.assess.model import Location
 
-CONFIG_LIMIT = 256 * 1024  # a config file larger than this is read only up to here
-MAX_LINE = 4096  # longer lines are cut before any regex sees them
+__all__ = [
+    "CONFIG_LIMIT",
+    "MAX_LINE",
+    "cached",
+    "children",
+    "config_lines",
+    "is_regular",
+    "is_shell",
+    "no_accounts",
+    "redact",
+    "resolve_link",
+]
 
 T = TypeVar("T")
 _caches: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
-def cached(image: ImageView, key: str, compute: Callable[[], T]) -> T:
+def cached(image: Any, key: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per image and key (checks of one run share one image object).
 
-    Images that cannot be weakly referenced are simply not cached.
+    Images that cannot be weakly referenced are simply not cached. Prefer a named fact on
+    :class:`~securable.assess.facts.FirmwareView` for anything a second check needs.
     """
     try:
         with _cache_lock:
@@ -39,55 +60,14 @@ def cached(image: ImageView, key: str, compute: Callable[[], T]) -> T:
         return slot[key]  # type: ignore[no-any-return]
 
 
-def config_lines(image: ImageView, path: str, comment: str = "#") -> Iterator[tuple[int, str]]:
-    """(line number, stripped line) of a text file, skipping blank and comment lines."""
-    text = image.read_text(path, CONFIG_LIMIT)
-    if text is None:
-        return
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw[:MAX_LINE].strip()
-        if line and not line.startswith(comment):
-            yield number, line
-
-
-def children(image: ImageView, directory: str) -> list[ImageFile]:
-    """Entries directly inside ``directory`` (following a link on the directory itself)."""
-    lister = getattr(image, "children", None)
-    if callable(lister):
-        return list(lister(directory))
-    entry = image.entry(directory)
-    if entry is not None and entry.kind is FileKind.SYMLINK and entry.link:
-        target = entry.link if entry.link.startswith("/") else directory.rsplit("/", 1)[0] + "/" + entry.link
-        directory = target
-    return sorted(image.glob(directory.rstrip("/") + "/*"), key=lambda e: e.path)
-
-
-def is_regular(image: ImageView, path: str) -> bool:
-    """True when ``path`` leads (through links inside the image) to a regular file."""
-    return image.read_bytes(path, 0) is not None
-
-
-def resolve_link(path: str, link: str) -> str:
-    """The image path a symlink at ``path`` with target ``link`` names (lexically, inside the image)."""
-    base = "" if link.startswith("/") else path.rsplit("/", 1)[0]
-    parts: list[str] = []
-    for part in f"{base}/{link}".split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    return "/" + "/".join(parts)
-
-
 def redact(secret: str) -> str:
     """First four characters and the length: enough to find the secret again, not to use it."""
     return f"{secret[:4]}…({len(secret)} chars)"
 
 
-def is_shell(program: str) -> bool:
-    """True for a path or name of an interactive shell (``/bin/sh``, ``-/bin/ash``, ``bash``)."""
-    name = program.lstrip("-").rsplit("/", 1)[-1]
-    return name in {"sh", "ash", "bash", "dash", "zsh", "ksh", "mksh", "hush", "msh", "csh", "tcsh"}
+def no_accounts() -> NotApplicable:
+    """Why an account check has nothing to look at on an image without passwd or shadow."""
+    return NotApplicable(
+        "the image has no /etc/passwd or /etc/shadow: no Unix password accounts to assess",
+        location=Location(path="/etc/passwd"),
+    )

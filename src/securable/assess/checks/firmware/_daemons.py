@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from securable.assess.checks.firmware.boot import BootEntry
+from securable.assess.facts.boot import BootEntry
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from securable.assess.checks.firmware._accounts import PASSWD, Account, no_accounts, read_accounts
+from securable.assess.check import FirmwareCheck, NotApplicable
+from securable.assess.checks.firmware._common import no_accounts
 from securable.assess.checks.firmware._crypt import scheme_of, verify
 from securable.assess.credentials import default_credentials
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.accounts import PASSWD, Account
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 
 def candidates_for(account: str) -> list[str]:
@@ -19,7 +22,7 @@ def candidates_for(account: str) -> list[str]:
     return list(dict.fromkeys([*own, *common, account]))
 
 
-class DefaultPasswordCheck(Check):
+class DefaultPasswordCheck(FirmwareCheck):
     """Tests each account's password hash against a shipped list of well-known default credentials.
 
     The list (``data/default_credentials.txt``) holds a few hundred vendor defaults of routers,
@@ -33,17 +36,15 @@ class DefaultPasswordCheck(Check):
 
     id = "fw.credentials.default-password"
     title = "No account uses a default or well-known password"
-    evidences = ("nistir8425:IAC-1b", "nistir8259a:LA-2", "en303645:5.1-1", "en303645:5.1-2", "cra:I.2.d")
-    target = TargetKind.FIRMWARE
     severity = Severity.CRITICAL
     budget_seconds: ClassVar[float] = 30.0
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
-        accounts = read_accounts(image)
-        if accounts is None:
-            yield no_accounts(self)
-            return
+    def applies(self, target: FirmwareView) -> NotApplicable | None:
+        return no_accounts() if target.accounts is None else None
+
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
+        accounts = image.accounts or []
         hashed = [a for a in accounts if a.hashed]
         if not hashed:
             yield self.finding(

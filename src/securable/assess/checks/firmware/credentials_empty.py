@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from securable.assess.checks.firmware._accounts import PASSWD, no_accounts, read_accounts
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.check import FirmwareCheck, NotApplicable
+from securable.assess.checks.firmware._common import no_accounts
+from securable.assess.facts.accounts import PASSWD
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 
-class EmptyPasswordCheck(Check):
+class EmptyPasswordCheck(FirmwareCheck):
     """Accounts with an empty password field in ``/etc/shadow`` (or ``/etc/passwd`` without shadow).
 
     An empty password lets anyone who reaches a login prompt (serial console, telnet, SSH with
@@ -21,16 +23,14 @@ class EmptyPasswordCheck(Check):
 
     id = "fw.credentials.empty-password"
     title = "No account with an empty password"
-    evidences = ("nistir8425:IAC-1b", "nistir8259a:LA-2", "en303645:5.1-1", "cra:I.2.b", "cra:I.2.d")
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
-        accounts = read_accounts(image)
-        if accounts is None:
-            yield no_accounts(self)
-            return
+    def applies(self, target: FirmwareView) -> NotApplicable | None:
+        return no_accounts() if target.accounts is None else None
+
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
+        accounts = image.accounts or []
         empty = [a for a in accounts if a.empty]
         for account in empty:
             yield self.finding(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from securable.assess.checks.firmware._accounts import PASSWD, no_accounts, read_accounts
+from securable.assess.check import FirmwareCheck, NotApplicable
+from securable.assess.checks.firmware._common import no_accounts
 from securable.assess.checks.firmware._crypt import scheme_of
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.accounts import PASSWD
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 
-class WeakPasswordHashCheck(Check):
+class WeakPasswordHashCheck(FirmwareCheck):
     """The algorithm of every stored password hash, and where the hash is stored.
 
     DES crypt (8 significant characters), MD5-crypt ``$1$``, SunMD5, SHA1-crypt, BSDi and NT hashes
@@ -22,16 +24,14 @@ class WeakPasswordHashCheck(Check):
 
     id = "fw.credentials.weak-hash"
     title = "Password hashes use a strong algorithm and are kept in shadow"
-    evidences = ("nistir8425:DP-1", "nistir8259a:DP-1", "en303645:5.1-3", "en303645:5.4-1", "cra:I.2.e")
-    target = TargetKind.FIRMWARE
     severity = Severity.MEDIUM
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
-        accounts = read_accounts(image)
-        if accounts is None:
-            yield no_accounts(self)
-            return
+    def applies(self, target: FirmwareView) -> NotApplicable | None:
+        return no_accounts() if target.accounts is None else None
+
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
+        accounts = image.accounts or []
         hashed = [a for a in accounts if a.hashed and a.password]
         if not hashed:
             yield self.finding(

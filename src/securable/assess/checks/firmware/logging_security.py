@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._common import children, config_lines
-from securable.assess.checks.firmware.boot import boot_entries
+from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
-    Check,
     FileKind,
     Finding,
-    ImageView,
     Location,
     Severity,
-    TargetKind,
     Verdict,
 )
 
@@ -38,7 +35,7 @@ _DISCARD = re.compile(r"^(\*\.\*|\*\.[a-z]+(;[^\s]+)?)\s+(/dev/null|~|stop)\s*$"
 _RAINER_NULL = re.compile(r"(?:file|File)\s*=\s*\"/dev/null\"")
 
 
-class SecurityLoggingCheck(Check):
+class SecurityLoggingCheck(FirmwareCheck):
     """A logging daemon (rsyslog, syslog-ng, systemd-journald, busybox syslogd, OpenWrt logd: its
     binary or its configuration) is present and its configuration does not discard everything:
     rsyslog/syslog ``*.* /dev/null``,
@@ -51,12 +48,10 @@ class SecurityLoggingCheck(Check):
 
     id = "fw.logging.security-log"
     title = "Security-relevant events are logged, not discarded"
-    evidences = ("nistir8425:CSA-1", "nistir8259a:CSA-1", "en303645:5.7-2", "cra:I.2.l")
-    target = TargetKind.FIRMWARE
     severity = Severity.MEDIUM
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         present = sorted(name for name, paths in DAEMONS.items() if any(image.exists(p) for p in paths))
         configured = sorted(
             name
@@ -93,7 +88,7 @@ class SecurityLoggingCheck(Check):
                     forward = True
         if storage and storage[2] == "none" and not (forward and set(present) - {"journald"}):
             failures.append(self._fail(storage[0], storage[1], "journald keeps no log (Storage=none)"))
-        for entry in boot_entries(image):
+        for entry in image.boot_entries:
             for number, line in entry.lines:
                 if re.search(r"\bsyslogd\b[^\n]{0,80}\s-O\s*/dev/null", line):
                     failures.append(self._fail(entry.path, number, "syslogd writes its log to /dev/null"))

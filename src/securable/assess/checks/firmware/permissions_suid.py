@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from securable.assess.check import FirmwareCheck
+from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
-    Check,
     FileKind,
     Finding,
-    ImageView,
     Location,
     Severity,
-    TargetKind,
     Verdict,
 )
 
@@ -56,7 +55,7 @@ ALLOWED: dict[str, str] = {
 _SYSTEM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/libexec/", "/lib/")
 
 
-class SuidProgramsCheck(Check):
+class SuidProgramsCheck(FirmwareCheck):
     """Regular files with the set-user-ID or set-group-ID bit, compared with an allowlist of programs
     that need it by design (``su``, ``passwd``, ``mount``, ``ping`` ...) in system directories.
 
@@ -68,13 +67,11 @@ class SuidProgramsCheck(Check):
 
     id = "fw.permissions.suid"
     title = "Only expected set-user-ID and set-group-ID programs"
-    evidences = ("nistir8425:IAC-1c", "en303645:5.6-7", "en303645:5.6-6", "cra:I.2.k", "cra:I.2.j")
-    target = TargetKind.FIRMWARE
     severity = Severity.MEDIUM
     allowed: ClassVar[dict[str, str]] = ALLOWED
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         regular = 0
         expected: list[str] = []
         failed = False

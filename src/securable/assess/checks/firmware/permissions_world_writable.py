@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from securable.assess.check import FirmwareCheck
+from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
-    Check,
     FileKind,
     Finding,
-    ImageView,
     Location,
     Severity,
-    TargetKind,
     Verdict,
 )
 
@@ -36,7 +35,7 @@ PROTECTED = (
 )
 
 
-class WorldWritableCheck(Check):
+class WorldWritableCheck(FirmwareCheck):
     """Files and directories under ``/etc``, ``/boot``, the binary and library directories, ``/opt``
     and ``/root`` that any user may write (directories without the sticky bit).
 
@@ -47,13 +46,11 @@ class WorldWritableCheck(Check):
 
     id = "fw.permissions.world-writable"
     title = "No world-writable system, boot or init files"
-    evidences = ("nistir8425:IAC-1c", "nistir8259a:DC-2", "en303645:5.6-7", "cra:I.2.f", "cra:I.2.d")
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
     max_findings: ClassVar[int] = 50
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         checked = 0
         bad = []
         for entry in image.files():

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._common import cached
-from securable.assess.model import Check, Finding, ImageView, Location, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, ImageView, Location, Verdict
 from securable.assess.sbom import Inventory, inventory, to_cyclonedx_json
 
 
@@ -17,7 +18,7 @@ def image_inventory(image: ImageView) -> Inventory:
     return cached(image, "inventory", lambda: inventory(image))
 
 
-class SbomInventoryCheck(Check):
+class SbomInventoryCheck(FirmwareCheck):
     """Builds the software inventory from dpkg and opkg status files, Python package metadata and
     ``os-release``, and emits it as a CycloneDX 1.6 SBOM in the finding's evidence (``cyclonedx``).
 
@@ -29,11 +30,9 @@ class SbomInventoryCheck(Check):
 
     id = "fw.sbom.inventory"
     title = "Software inventory (SBOM) of the image"
-    evidences = ("nistir8425:AI-2", "cra:II.1", "en303645:5.2-3")
-    target = TargetKind.FIRMWARE
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         inv = image_inventory(image)
         if not inv.components:
             yield self.finding(

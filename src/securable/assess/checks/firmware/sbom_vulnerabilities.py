@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware.sbom_inventory import image_inventory
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.vulndb import VulnDB
 
 
@@ -17,7 +19,7 @@ def _load(folder: str) -> VulnDB:
     return VulnDB.load(Path(folder))
 
 
-class KnownVulnerabilitiesCheck(Check):
+class KnownVulnerabilitiesCheck(FirmwareCheck):
     """Matches the image's inventory (see ``fw.sbom.inventory``) against an offline folder of OSV
     records given with ``--vulndb``: Debian packages by source name with Debian version order,
     opkg packages against ``OpenWrt``/``opkg`` records with the same order, Python distributions
@@ -31,13 +33,11 @@ class KnownVulnerabilitiesCheck(Check):
 
     id = "fw.sbom.known-vulnerabilities"
     title = "No components with known vulnerabilities"
-    evidences = ("cra:I.2.a", "en303645:5.2-3", "nistir8425:SU-2", "cra:II.2")
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
     max_findings: ClassVar[int] = 200
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         folder = self.context.vulndb if self.context is not None else None
         folder = folder or getattr(image, "vulndb", None)
         inv = image_inventory(image)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._keys import HOST_KEY_GLOBS, describe_key
 from securable.assess.checks.firmware._secret_scan import scan_image
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 
 def is_host_key_path(path: str) -> bool:
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in HOST_KEY_GLOBS)
 
 
-class PrivateKeysCheck(Check):
+class PrivateKeysCheck(FirmwareCheck):
     """PEM, PKCS#8, OpenSSH and PGP private keys anywhere in the image (text or binaries).
 
     A private key shipped in firmware is the same on every device of the model and can be pulled
@@ -27,12 +28,10 @@ class PrivateKeysCheck(Check):
 
     id = "fw.secrets.private-keys"
     title = "No private keys baked into the image"
-    evidences = ("nistir8425:DP-1", "nistir8259a:DP-1", "en303645:5.4-3", "en303645:5.4-4", "cra:I.2.e")
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         hits = [h for h in scan_image(image) if h.kind == "private-key" and not is_host_key_path(h.path)]
         for hit in hits:
             info = describe_key(hit.key_block)

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._keys import HOST_KEY_GLOBS, describe_key
 from securable.assess.checks.firmware._secret_scan import scan_image
 from securable.assess.checks.firmware.secrets_private_keys import is_host_key_path
+from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
-    Check,
     FileKind,
     Finding,
-    ImageView,
     Location,
     Severity,
-    TargetKind,
     Verdict,
 )
 
 
-class SshHostKeysCheck(Check):
+class SshHostKeysCheck(FirmwareCheck):
     """SSH host private keys (OpenSSH ``/etc/ssh/ssh_host_*_key``, dropbear ``/etc/dropbear/*``) in the image.
 
     A host key in the image is shared by every device built from it: anyone with one unit or the
@@ -32,12 +30,10 @@ class SshHostKeysCheck(Check):
 
     id = "fw.secrets.ssh-host-keys"
     title = "No SSH host keys shared across devices"
-    evidences = ("nistir8425:DP-1", "en303645:5.4-3", "en303645:5.4-4", "nistir8425:AI-1", "cra:I.2.e")
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         paths: set[str] = set()
         for pattern in HOST_KEY_GLOBS:
             paths.update(e.path for e in image.glob(pattern) if e.kind is FileKind.FILE and e.size > 0)

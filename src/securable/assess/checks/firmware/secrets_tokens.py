@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._secret_scan import scan_image
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 
-class BakedCredentialsCheck(Check):
+class BakedCredentialsCheck(FirmwareCheck):
     """Cloud credentials and literal secrets in files: AWS access keys and secret keys, GitHub, GitLab
     and Slack tokens, Slack webhooks, Google API keys, Stripe live keys, Azure storage keys, and
     ``password=``/``psk=``/``token=`` assignments with a high-entropy literal value in text files.
@@ -22,13 +24,11 @@ class BakedCredentialsCheck(Check):
 
     id = "fw.secrets.credentials"
     title = "No cloud keys, tokens or passwords baked into files"
-    evidences = ("nistir8425:DP-1", "en303645:5.4-3", "en303645:5.1-1", "cra:I.2.e", "cra:I.2.d")
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
     max_findings: ClassVar[int] = 50
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         hits = [h for h in scan_image(image) if h.kind != "private-key"]
         for hit in hits[: self.max_findings]:
             generic = hit.kind == "password-assignment"

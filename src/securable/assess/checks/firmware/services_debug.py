@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._daemons import find_programs
-from securable.assess.checks.firmware.boot import boot_entries, init_system_found
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 _PROGRAMS = re.compile(
     r"(?:^|[\s/;&|'\"=])(?P<prog>gdbserver|lldb-server|adbd|tcf-agent|frida-server"
@@ -17,7 +17,7 @@ _PROGRAMS = re.compile(
 )
 
 
-class DebugServicesCheck(Check):
+class DebugServicesCheck(FirmwareCheck):
     """Debug agents started at boot: ``gdbserver``, ``lldb-server``, Android ``adbd``, Yocto's
     ``tcf-agent``, ``frida-server``, and netcat/socat listeners that hand out a shell.
 
@@ -29,27 +29,18 @@ class DebugServicesCheck(Check):
 
     id = "fw.services.debug"
     title = "No debug agents or shell listeners started at boot"
-    evidences = (
-        "nistir8425:IAC-1a",
-        "nistir8259a:LA-1",
-        "en303645:5.6-4",
-        "en303645:5.6-1",
-        "en303645:5.6-5",
-        "cra:I.2.j",
-    )
-    target = TargetKind.FIRMWARE
     severity = Severity.CRITICAL
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
-        if not init_system_found(image):
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
+        if not image.has_init:
             yield self.finding(
                 Verdict.INCONCLUSIVE,
                 "no init configuration found: cannot tell whether debug services start at boot",
                 location=Location(path="/etc"),
             )
             return
-        entries = boot_entries(image)
+        entries = image.boot_entries
         hits = list(find_programs(entries, _PROGRAMS))
         for hit in hits:
             program = hit.program.split()[0]

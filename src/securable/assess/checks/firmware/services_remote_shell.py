@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._daemons import find_programs
-from securable.assess.checks.firmware.boot import boot_entries, init_system_found
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 _PROGRAMS = re.compile(
     r"(?:^|[\s/;&|'\"=])(?P<prog>(?:in\.)?telnetd|utelnetd|(?:in\.)?rlogind|(?:in\.)?rshd|(?:in\.)?rexecd)\b"
@@ -16,7 +16,7 @@ _PROGRAMS = re.compile(
 _INETD_SERVICES = {"telnet", "login", "shell", "exec"}
 
 
-class RemoteShellServicesCheck(Check):
+class RemoteShellServicesCheck(FirmwareCheck):
     """Telnet and the r-services started at boot by inetd/xinetd, init scripts (SysV, busybox,
     OpenWrt procd), inittab, systemd units or sockets, or ``@reboot`` cron lines.
 
@@ -27,21 +27,11 @@ class RemoteShellServicesCheck(Check):
 
     id = "fw.services.remote-shell"
     title = "No telnet or r-services started at boot"
-    evidences = (
-        "nistir8425:IAC-1a",
-        "nistir8425:DP-3",
-        "nistir8259a:LA-1",
-        "en303645:5.6-1",
-        "en303645:5.6-5",
-        "en303645:5.5-1",
-        "cra:I.2.j",
-    )
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
-        if not init_system_found(image):
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
+        if not image.has_init:
             yield self.finding(
                 Verdict.INCONCLUSIVE,
                 "no init configuration (inittab, init.d, systemd, inetd) found: "
@@ -49,7 +39,7 @@ class RemoteShellServicesCheck(Check):
                 location=Location(path="/etc"),
             )
             return
-        entries = boot_entries(image)
+        entries = image.boot_entries
         hits = list(find_programs(entries, _PROGRAMS))
         for entry in entries:
             inetd = entry.mechanism in ("inetd", "xinetd") and entry.name in _INETD_SERVICES

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._common import is_shell
-from securable.assess.checks.firmware.boot import BootEntry, boot_entries, init_system_found
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.boot import BootEntry
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 _GETTY = re.compile(r"(?:^|[\s/=-])(?:a|m|min)?getty\b")
 _AUTOLOGIN = re.compile(r"(?:--autologin|\s-a)\s+\S+")
@@ -45,7 +46,7 @@ def _inittab_console(entry: BootEntry) -> str:
     return tty
 
 
-class SerialConsoleCheck(Check):
+class SerialConsoleCheck(FirmwareCheck):
     """Console and serial-line entries (``/etc/inittab`` for sysvinit and busybox, systemd
     ``serial-getty@``/``console-getty`` units and their drop-ins) that start a shell directly,
     use getty autologin, ``login -f``, or a shell as getty's login program.
@@ -58,20 +59,11 @@ class SerialConsoleCheck(Check):
 
     id = "fw.services.serial-console"
     title = "Serial consoles require a login"
-    evidences = (
-        "nistir8425:IAC-1b",
-        "nistir8425:IAC-1a",
-        "nistir8259a:LA-2",
-        "en303645:5.6-4",
-        "en303645:5.6-3",
-        "cra:I.2.d",
-    )
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
-        if not init_system_found(image):
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
+        if not image.has_init:
             yield self.finding(
                 Verdict.INCONCLUSIVE,
                 "no init configuration found: cannot tell what runs on the consoles",
@@ -80,7 +72,7 @@ class SerialConsoleCheck(Check):
             return
         consoles = 0
         failed = False
-        for entry in boot_entries(image):
+        for entry in image.boot_entries:
             if entry.mechanism == "inittab":
                 process = entry.lines[0][1].split(":", 3)[3]
                 if not (

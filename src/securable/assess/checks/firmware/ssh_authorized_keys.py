@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._common import config_lines
+from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
-    Check,
     FileKind,
     Finding,
-    ImageView,
     Location,
     Severity,
-    TargetKind,
     Verdict,
 )
 
@@ -31,7 +29,7 @@ _KEY = re.compile(
 )
 
 
-class AuthorizedKeysCheck(Check):
+class AuthorizedKeysCheck(FirmwareCheck):
     """``authorized_keys`` files with keys in the image (root, users under ``/home``, dropbear,
     ``/etc/ssh/authorized_keys``).
 
@@ -43,12 +41,10 @@ class AuthorizedKeysCheck(Check):
 
     id = "fw.ssh.authorized-keys"
     title = "No pre-authorised SSH keys shipped"
-    evidences = ("nistir8425:IAC-1b", "nistir8259a:LA-2", "en303645:5.1-1", "cra:I.2.d")
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         files = sorted(
             {e.path for pattern in AUTHORIZED_KEYS for e in image.glob(pattern) if e.kind is FileKind.FILE}
         )

@@ -6,11 +6,11 @@ import fnmatch
 import re
 import shlex
 from collections.abc import Iterable
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._common import config_lines
-from securable.assess.checks.firmware.boot import boot_entries
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 SSHD_CONFIG = "/etc/ssh/sshd_config"
 _DEFAULTS = {
@@ -21,7 +21,7 @@ _DEFAULTS = {
 _DROPBEAR = re.compile(r"(?:^|[\s/=\"'])dropbear(?:\s|$|\")")
 
 
-def _sshd_settings(image: ImageView) -> dict[str, tuple[str, str, int, bool]]:
+def _sshd_settings(image: FirmwareView) -> dict[str, tuple[str, str, int, bool]]:
     """keyword → (value, file, line, inside Match); first value wins, Includes expanded in place."""
     settings: dict[str, tuple[str, str, int, bool]] = {}
     conditional: dict[str, tuple[str, str, int, bool]] = {}
@@ -53,7 +53,7 @@ def _sshd_settings(image: ImageView) -> dict[str, tuple[str, str, int, bool]]:
     return settings
 
 
-class SshServerConfigCheck(Check):
+class SshServerConfigCheck(FirmwareCheck):
     """OpenSSH ``sshd_config`` (with ``Include`` files and ``Match`` blocks) and dropbear's options
     (``/etc/default/dropbear``, OpenWrt ``/etc/config/dropbear``, boot command lines).
 
@@ -67,19 +67,10 @@ class SshServerConfigCheck(Check):
 
     id = "fw.ssh.server-config"
     title = "SSH server refuses empty passwords and root password logins"
-    evidences = (
-        "nistir8425:IAC-1b",
-        "nistir8259a:LA-2",
-        "en303645:5.1-1",
-        "en303645:5.1-5",
-        "en303645:5.5-4",
-        "cra:I.2.d",
-    )
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         findings: list[Finding] = []
         has_openssh = image.exists(SSHD_CONFIG)
         if has_openssh:
@@ -101,7 +92,7 @@ class SshServerConfigCheck(Check):
                 location=Location(path=SSHD_CONFIG if has_openssh else "/etc/config/dropbear"),
             )
 
-    def _openssh(self, image: ImageView) -> list[Finding]:
+    def _openssh(self, image: FirmwareView) -> list[Finding]:
         settings = _sshd_settings(image)
         out: list[Finding] = []
 
@@ -158,13 +149,13 @@ class SshServerConfigCheck(Check):
             )
         return out
 
-    def _dropbear(self, image: ImageView) -> tuple[list[Finding], bool]:
+    def _dropbear(self, image: FirmwareView) -> tuple[list[Finding], bool]:
         out: list[Finding] = []
         args: list[tuple[str, int, str]] = []
         for number, line in config_lines(image, "/etc/default/dropbear"):
             if line.startswith(("DROPBEAR_EXTRA_ARGS", "DROPBEAR_ARGS")):
                 args.append(("/etc/default/dropbear", number, line.split("=", 1)[1].strip("\"' ")))
-        for entry in boot_entries(image):
+        for entry in image.boot_entries:
             for number, line in entry.lines:
                 if _DROPBEAR.search(line) and not line.startswith(("#", "echo")):
                     args.append((entry.path, number, line))

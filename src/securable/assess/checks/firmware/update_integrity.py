@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 
+from securable.assess.check import FirmwareCheck
 from securable.assess.checks.firmware._common import children, config_lines
-from securable.assess.checks.firmware.boot import boot_entries
-from securable.assess.model import Check, Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts.firmware import FirmwareView
+from securable.assess.model import Finding, Location, Severity, Verdict
 
 _APT_TRUSTED = re.compile(
     r"\[[^\]]{0,200}\b(trusted\s*=\s*yes|allow-insecure\s*=\s*yes|allow-weak\s*=\s*yes)"
@@ -22,7 +22,7 @@ _APT_CONF = re.compile(
 _OFF = {"0", "false", "no", "off"}
 
 
-class UpdateIntegrityCheck(Check):
+class UpdateIntegrityCheck(FirmwareCheck):
     """Update and package-manager configuration that turns signature or TLS verification off.
 
     Looked at: apt sources (``[trusted=yes]``, ``allow-insecure``) and ``apt.conf``
@@ -36,20 +36,10 @@ class UpdateIntegrityCheck(Check):
 
     id = "fw.update.signature-verification"
     title = "Software updates are verified before installation"
-    evidences = (
-        "nistir8425:SU-1",
-        "nistir8259a:SU-2",
-        "en303645:5.3-9",
-        "en303645:5.3-10",
-        "en303645:5.3-7",
-        "cra:I.2.c",
-        "cra:II.7",
-    )
-    target = TargetKind.FIRMWARE
     severity = Severity.HIGH
 
-    def run(self, target: Any) -> Iterable[Finding]:
-        image: ImageView = target
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        image = target
         found: list[str] = []
         failures = (
             list(self._apt(image, found)) + list(self._opkg(image, found)) + list(self._pip(image, found))
@@ -81,7 +71,7 @@ class UpdateIntegrityCheck(Check):
             Verdict.FAIL, message, location=Location(path=path, line=line), evidence={"mechanism": mechanism}
         )
 
-    def _apt(self, image: ImageView, found: list[str]) -> Iterator[Finding]:
+    def _apt(self, image: FirmwareView, found: list[str]) -> Iterator[Finding]:
         sources = ["/etc/apt/sources.list"] + [e.path for e in children(image, "/etc/apt/sources.list.d")]
         confs = ["/etc/apt/apt.conf"] + [e.path for e in children(image, "/etc/apt/apt.conf.d")]
         if image.exists("/etc/apt") or image.exists("/usr/bin/apt-get"):
@@ -102,7 +92,7 @@ class UpdateIntegrityCheck(Check):
                 if match:
                     yield self._fail(path, number, f"apt configured with {match.group(1)} on", "apt")
 
-    def _opkg(self, image: ImageView, found: list[str]) -> Iterator[Finding]:
+    def _opkg(self, image: FirmwareView, found: list[str]) -> Iterator[Finding]:
         confs = [p for p in ("/etc/opkg.conf", "/etc/opkg/opkg.conf") if image.exists(p)]
         confs += [
             e.path for e in children(image, "/etc/opkg") if e.path.endswith(".conf") and e.path not in confs
@@ -127,7 +117,7 @@ class UpdateIntegrityCheck(Check):
         elif not enabled[2]:
             yield self._fail(enabled[0], enabled[1], "opkg signature checking is switched off", "opkg")
 
-    def _pip(self, image: ImageView, found: list[str]) -> Iterator[Finding]:
+    def _pip(self, image: FirmwareView, found: list[str]) -> Iterator[Finding]:
         for path in (
             "/etc/pip.conf",
             "/etc/xdg/pip/pip.conf",
@@ -142,14 +132,14 @@ class UpdateIntegrityCheck(Check):
                         path, number, "pip trusts a host without TLS verification (trusted-host)", "pip"
                     )
 
-    def _swupdate(self, image: ImageView, found: list[str]) -> Iterator[Finding]:
+    def _swupdate(self, image: FirmwareView, found: list[str]) -> Iterator[Finding]:
         if not any(image.exists(p) for p in ("/usr/bin/swupdate", "/usr/sbin/swupdate", "/etc/swupdate.cfg")):
             return
         found.append("swupdate")
         texts = [line for _, line in config_lines(image, "/etc/swupdate.cfg")]
         for entry in children(image, "/etc/swupdate/conf.d"):
             texts += [line for _, line in config_lines(image, entry.path)]
-        for boot in boot_entries(image):
+        for boot in image.boot_entries:
             texts += [line for _, line in boot.lines if "swupdate" in line]
         if not any(re.search(r"(\s-k\s|--key\b|public-key-file)", f" {t} ") for t in texts):
             yield self._fail(
@@ -159,7 +149,7 @@ class UpdateIntegrityCheck(Check):
                 "swupdate",
             )
 
-    def _rauc(self, image: ImageView, found: list[str]) -> Iterator[Finding]:
+    def _rauc(self, image: FirmwareView, found: list[str]) -> Iterator[Finding]:
         path = "/etc/rauc/system.conf"
         if not image.exists(path):
             return
@@ -179,7 +169,7 @@ class UpdateIntegrityCheck(Check):
             if not image.exists(target):
                 yield self._fail(path, keyring[0], f"RAUC keyring {target} is missing from the image", "rauc")
 
-    def _mender(self, image: ImageView, found: list[str]) -> Iterator[Finding]:
+    def _mender(self, image: FirmwareView, found: list[str]) -> Iterator[Finding]:
         path = "/etc/mender/mender.conf"
         text = image.read_text(path, 256 * 1024)
         if text is None:
@@ -198,7 +188,7 @@ class UpdateIntegrityCheck(Check):
         if isinstance(conf, dict) and conf.get("SkipVerify") is True:
             yield self._fail(path, None, "Mender skips TLS server verification (SkipVerify)", "mender")
 
-    def _tuf(self, image: ImageView, found: list[str]) -> None:
+    def _tuf(self, image: FirmwareView, found: list[str]) -> None:
         for entry in image.glob("/etc/**/root.json") + image.glob("/var/lib/**/root.json"):
             text = image.read_text(entry.path, 1 << 20)
             try:

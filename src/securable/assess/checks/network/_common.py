@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from securable.assess.model import Check, Finding, Location, TargetKind, Verdict
+from securable.assess.check import HostCheck, NotApplicable
+from securable.assess.model import Finding, Location
 from securable.assess.targets.host import DeclaredInterface, LiveHost, ServiceInfo
 
 # Requirement groups, cited by several checks.
@@ -41,31 +42,30 @@ def protocol_matches(observed: ServiceInfo, declared: DeclaredInterface) -> bool
     return name in PROTOCOL_MATCHES.get(observed.service, frozenset({observed.service}))
 
 
-class ServiceCheck(Check):
+class ServiceCheck(HostCheck):
     """A network check that looks at each open service of one sort in turn.
 
-    Subclasses say which services they look at (:meth:`applies`) and what they conclude about one
+    Subclasses say which services they look at (:meth:`serves`) and what they conclude about one
     (:meth:`check_service`); a host with none of them gets one ``not_applicable`` finding.
     """
 
-    target = TargetKind.HOST
     looks_at: ClassVar[str]  # "TLS service", for the not-applicable message
 
-    def applies(self, target: LiveHost, svc: ServiceInfo) -> bool:
+    def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         raise NotImplementedError
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:
         raise NotImplementedError
 
+    def applies(self, target: LiveHost) -> NotApplicable | None:
+        if any(self.serves(target, s) for s in target.services()):
+            return None
+        return NotApplicable(
+            f"no {self.looks_at} among the open ports", location=Location(host=target.address)
+        )
+
     def run(self, target: LiveHost) -> Iterator[Finding]:
-        chosen = [s for s in target.services() if self.applies(target, s)]
-        if not chosen:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE,
-                f"no {self.looks_at} among the open ports",
-                location=Location(host=target.address),
-            )
-            return
+        chosen = [s for s in target.services() if self.serves(target, s)]
         for svc in chosen:
             yield from self.check_service(target, svc, target.location(svc.port))
 
@@ -73,10 +73,9 @@ class ServiceCheck(Check):
 class TlsServiceCheck(ServiceCheck):
     """A check of every service that speaks TLS (HTTPS, MQTT over TLS, other TLS)."""
 
-    evidences = TRANSPORT_CRYPTO
     looks_at = "TLS service"
 
-    def applies(self, target: LiveHost, svc: ServiceInfo) -> bool:
+    def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.tls
 
 
@@ -85,5 +84,5 @@ class SshServiceCheck(ServiceCheck):
 
     looks_at = "SSH service"
 
-    def applies(self, target: LiveHost, svc: ServiceInfo) -> bool:
+    def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.service == "ssh"

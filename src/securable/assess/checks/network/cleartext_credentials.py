@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.checks.network._common import SECRETS_IN_TRANSIT
+from securable.assess.check import HostCheck
 from securable.assess.checks.network._http_login import discover_login
-from securable.assess.model import Check, Finding, Location, Severity, TargetKind, Verdict
+from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import PASSWORD_AUTH, LiveHost, ServiceInfo
 
 
-class CleartextCredentialsCheck(Check):
+class CleartextCredentialsCheck(HostCheck):
     """No service takes a user name, password or token over an unencrypted connection.
 
     Anyone on the path — the home network, a compromised router — reads such credentials.
@@ -24,8 +24,6 @@ class CleartextCredentialsCheck(Check):
 
     id = "net.cleartext.credentials"
     title = "Credentials never cross the network in cleartext"
-    evidences = SECRETS_IN_TRANSIT
-    target = TargetKind.HOST
     severity = Severity.HIGH
 
     def run(self, target: LiveHost) -> Iterator[Finding]:

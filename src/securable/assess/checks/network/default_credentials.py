@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from securable.assess.checks.network._common import DEFAULT_PASSWORDS, ServiceCheck
+from securable.assess.checks.network._common import ServiceCheck
 from securable.assess.checks.network._http_login import discover_login, try_login
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
@@ -28,16 +28,15 @@ class DefaultCredentialsCheck(ServiceCheck):
 
     id = "net.credentials.default"
     title = "No service accepts default or blank credentials"
-    evidences = DEFAULT_PASSWORDS
     severity = Severity.CRITICAL
     parallel = False  # login attempts run alone, so a small device is not flooded or locked out
     looks_at = "login service (SSH, telnet, MQTT, HTTP)"
 
-    def applies(self, target: LiveHost, svc: ServiceInfo) -> bool:
+    def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.service in LOGIN_SERVICES
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
-        if not target.credentials() and any(self.applies(target, s) for s in target.services()):
+        if not target.credentials() and any(self.serves(target, s) for s in target.services()):
             yield self.finding(
                 Verdict.INCONCLUSIVE,
                 "no default-credential list is available to try",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.checks.network._common import ACCESS_CONTROL, ServiceCheck
+from securable.assess.checks.network._common import ServiceCheck
 from securable.assess.checks.network._http_login import probe_paths
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.netclients import find_login_form
@@ -25,12 +25,11 @@ class HttpUnauthenticatedApiCheck(ServiceCheck):
 
     id = "net.http.unauthenticated-api"
     title = "HTTP API endpoints require authentication"
-    evidences = ACCESS_CONTROL
     severity = Severity.HIGH
 
     looks_at = "HTTP service"
 
-    def applies(self, target: LiveHost, svc: ServiceInfo) -> bool:
+    def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.service in ("http", "https") or (
             svc.service == "tls" and bool(svc.evidence.get("client_auth"))
         )

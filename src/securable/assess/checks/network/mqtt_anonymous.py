@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.checks.network._common import ACCESS_CONTROL, ServiceCheck
+from securable.assess.checks.network._common import ServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
 
@@ -20,12 +20,11 @@ class MqttAnonymousCheck(ServiceCheck):
 
     id = "net.mqtt.anonymous"
     title = "MQTT brokers refuse anonymous clients"
-    evidences = ACCESS_CONTROL
     severity = Severity.HIGH
 
     looks_at = "MQTT broker"
 
-    def applies(self, target: LiveHost, svc: ServiceInfo) -> bool:
+    def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         declared = target.declared_for(svc.port)
         mqtt_declared = declared is not None and "mqtt" in (declared.protocol or "")
         return svc.service in ("mqtt", "mqtts") or (svc.service == "tls" and mqtt_declared)

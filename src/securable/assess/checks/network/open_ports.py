@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.checks.network._common import ATTACK_SURFACE
-from securable.assess.model import Check, Finding, Location, Severity, TargetKind, Verdict
+from securable.assess.check import HostCheck
+from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost
 
 
-class UndeclaredPortsCheck(Check):
+class UndeclaredPortsCheck(HostCheck):
     """Every open TCP port must belong to an interface the manufacturer declared as enabled.
 
     A listening port nobody declared is attack surface nobody maintains: a forgotten debug
@@ -22,8 +22,6 @@ class UndeclaredPortsCheck(Check):
 
     id = "net.ports.undeclared"
     title = "Only declared network interfaces are open"
-    evidences = ATTACK_SURFACE
-    target = TargetKind.HOST
     severity = Severity.HIGH
 
     def run(self, target: LiveHost) -> Iterator[Finding]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.checks.network._common import ATTACK_SURFACE, protocol_matches
-from securable.assess.model import Check, Finding, Severity, TargetKind, Verdict
+from securable.assess.check import HostCheck
+from securable.assess.checks.network._common import protocol_matches
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.host import LiveHost
 
 
-class ServiceIdentityCheck(Check):
+class ServiceIdentityCheck(HostCheck):
     """Each open port is identified (SSH, telnet, FTP, HTTP, HTTPS, MQTT, MQTT over TLS, other
     TLS) from its banner and a few harmless requests, and compared with the protocol declared
     for that port.
@@ -21,8 +22,6 @@ class ServiceIdentityCheck(Check):
 
     id = "net.service.identity"
     title = "Services on open ports match the declared protocols"
-    evidences = ATTACK_SURFACE
-    target = TargetKind.HOST
     severity = Severity.MEDIUM
 
     def run(self, target: LiveHost) -> Iterator[Finding]:

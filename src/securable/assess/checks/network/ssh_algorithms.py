@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from securable.assess.checks.network._common import TRANSPORT_CRYPTO, SshServiceCheck
+from securable.assess.checks.network._common import SshServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
 
@@ -43,7 +43,6 @@ class SshAlgorithmsCheck(SshServiceCheck):
 
     id = "net.ssh.algorithms"
     title = "SSH services offer only strong algorithms"
-    evidences = TRANSPORT_CRYPTO
     severity = Severity.MEDIUM
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.checks.network._common import ACCESS_CONTROL, SshServiceCheck
+from securable.assess.checks.network._common import SshServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import KEY_ONLY_AUTH, LiveHost, ServiceInfo
 
@@ -25,7 +25,6 @@ class SshAuthMethodsCheck(SshServiceCheck):
 
     id = "net.ssh.auth-methods"
     title = "SSH requires authentication with the declared methods"
-    evidences = ACCESS_CONTROL
     severity = Severity.HIGH
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from securable.assess.checks.network._common import TRANSPORT_CRYPTO, TlsServiceCheck
+from securable.assess.checks.network._common import TlsServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
 
@@ -96,7 +96,6 @@ class TlsCertificateCheck(TlsServiceCheck):
 
     id = "net.tls.certificate"
     title = "TLS certificates are valid, strong and correctly chained"
-    evidences = TRANSPORT_CRYPTO
     severity = Severity.HIGH
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 
-from securable.assess.checks.network._common import TRANSPORT_CRYPTO, TlsServiceCheck
+from securable.assess.checks.network._common import TlsServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
 
@@ -32,7 +32,6 @@ class TlsVersionsCheck(TlsServiceCheck):
 
     id = "net.tls.versions"
     title = "TLS services refuse TLS 1.0 and 1.1"
-    evidences = TRANSPORT_CRYPTO
     severity = Severity.HIGH
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from securable.assess.checks.firmware._common import cached, children, config_lines, resolve_link
+from securable.assess.facts.image_io import children, config_lines, resolve_link
 from securable.assess.model import FileKind, ImageView
 
 _RC_DIRS = (
@@ -181,16 +181,12 @@ def _cron(image: ImageView) -> list[BootEntry]:
     return out
 
 
-def boot_entries(image: ImageView) -> list[BootEntry]:
-    """Everything the image starts at boot (computed once per image)."""
-    return cached(
-        image,
-        "boot-entries",
-        lambda: [*_inittab(image), *_inetd(image), *_sysv(image), *_systemd(image), *_cron(image)],
-    )
+def read_boot_entries(image: ImageView) -> list[BootEntry]:
+    """Everything the image starts at boot (use the cached ``FirmwareView.boot_entries``)."""
+    return [*_inittab(image), *_inetd(image), *_sysv(image), *_systemd(image), *_cron(image)]
 
 
-def init_system_found(image: ImageView) -> bool:
+def has_init_configuration(image: ImageView) -> bool:
     """True when the image has any init configuration at all (else 'nothing at boot' proves nothing)."""
     return any(
         image.exists(p)

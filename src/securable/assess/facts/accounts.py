@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from securable.assess.checks.firmware._common import CONFIG_LIMIT, MAX_LINE, cached, is_shell
-from securable.assess.model import Check, Finding, ImageView, Location, Verdict
+from securable.assess.facts.image_io import CONFIG_LIMIT, MAX_LINE, is_shell
+from securable.assess.model import ImageView
 
 PASSWD = "/etc/passwd"  # noqa: S105 - a path, not a password
 SHADOW = "/etc/shadow"
@@ -60,10 +60,6 @@ def _rows(image: ImageView, path: str) -> list[tuple[int, list[str]]]:
 
 def read_accounts(image: ImageView) -> list[Account] | None:
     """Accounts of the image, or None when it has neither passwd nor shadow."""
-    return cached(image, "accounts", lambda: _read(image))
-
-
-def _read(image: ImageView) -> list[Account] | None:
     passwd = _rows(image, PASSWD)
     shadow_present = image.exists(SHADOW)
     shadow = {
@@ -91,12 +87,3 @@ def _read(image: ImageView) -> list[Account] | None:
         if name not in seen:  # shadow entry without a passwd entry: still a credential
             accounts.append(Account(name, None, "", value, SHADOW, line))
     return accounts
-
-
-def no_accounts(check: Check) -> Finding:
-    """The ``not_applicable`` finding of an account check on an image without passwd or shadow."""
-    return check.finding(
-        Verdict.NOT_APPLICABLE,
-        "the image has no /etc/passwd or /etc/shadow: no Unix password accounts to assess",
-        location=Location(path=PASSWD),
-    )

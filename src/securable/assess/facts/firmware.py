@@ -1,0 +1,99 @@
+"""The firmware image as checks see it: the read-only image view plus its shared facts.
+
+Several checks ask the same questions of one image — which accounts exist, what starts at
+boot, is there an SSH server and how is it configured, which packages are installed. Each such
+question is one named, typed :func:`~securable.assess.facts._memo.fact` here, answered once per
+image and shared by every check of the run, so the checks agree with each other and the image is
+read once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from securable.assess.facts._memo import fact
+from securable.assess.facts.accounts import Account, read_accounts
+from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
+from securable.assess.model import ImageFile, ImageView
+
+__all__ = ["FirmwareView"]
+
+
+class FirmwareView:
+    """An :class:`ImageView` (every method delegates to the image) with the image's facts.
+
+    The engine wraps each firmware target in one view per run; checks receive the view.
+    """
+
+    def __init__(self, image: ImageView) -> None:
+        self.image = image
+        self.ref: str = image.ref
+
+    @classmethod
+    def of(cls, image: ImageView | FirmwareView) -> FirmwareView:
+        """``image`` itself when it is already a view, else a new view over it."""
+        return image if isinstance(image, FirmwareView) else cls(image)
+
+    # --- the image view ------------------------------------------------------------------------
+
+    @property
+    def vulndb(self) -> Path | None:
+        """The ``--vulndb`` folder the image was opened with, if any."""
+        value = getattr(self.image, "vulndb", None)
+        return value if isinstance(value, Path) else None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(getattr(self.image, "notes", ()) or ())
+
+    def files(self) -> Iterable[ImageFile]:
+        return self.image.files()
+
+    def entry(self, path: str) -> ImageFile | None:
+        return self.image.entry(path)
+
+    def exists(self, path: str) -> bool:
+        return self.image.exists(path)
+
+    def read_bytes(self, path: str, limit: int = 1 << 20) -> bytes | None:
+        return self.image.read_bytes(path, limit)
+
+    def read_text(self, path: str, limit: int = 1 << 20) -> str | None:
+        return self.image.read_text(path, limit)
+
+    def glob(self, pattern: str) -> list[ImageFile]:
+        return self.image.glob(pattern)
+
+    def children(self, directory: str) -> list[ImageFile]:
+        from securable.assess.facts.image_io import children
+
+        return children(self.image, directory)
+
+    def iter_chunks(self, path: str, chunk_size: int = 1 << 20, limit: int | None = None) -> Iterator[bytes]:
+        """The file in chunks (through the image's own chunked reader when it has one)."""
+        reader = getattr(self.image, "iter_chunks", None)
+        if callable(reader):
+            yield from reader(path, chunk_size, limit)
+            return
+        data = self.image.read_bytes(path, limit if limit is not None else 1 << 30)
+        if data:
+            for start in range(0, len(data), chunk_size):
+                yield data[start : start + chunk_size]
+
+    # --- facts -----------------------------------------------------------------------------------
+
+    @fact
+    def accounts(self) -> list[Account] | None:
+        """Password accounts from ``/etc/passwd`` and ``/etc/shadow``; None when the image has neither."""
+        return read_accounts(self.image)
+
+    @fact
+    def boot_entries(self) -> list[BootEntry]:
+        """Everything the image starts at boot: inittab, inetd, SysV/rc scripts, systemd, cron @reboot."""
+        return read_boot_entries(self.image)
+
+    @fact
+    def has_init(self) -> bool:
+        """True when the image has any init configuration (else 'nothing at boot' proves nothing)."""
+        return has_init_configuration(self.image)
