@@ -9,9 +9,9 @@ Each case folder holds one of
   (set-uid bits, device nodes, a scripted probe, a peer started on loopback).
 
 and optionally ``expect.yaml`` (required for a case named otherwise, e.g. ``na-no-ssh-server``):
-``verdicts`` (the exact list the check must yield, in order) and/or ``message`` (a substring one finding's message must contain). Without it, a ``pass*``
-case must yield at least one ``pass`` and no ``fail`` or ``error``; a ``fail*`` case at least
-one ``fail``.
+``verdicts`` (the exact list the check must yield, in order) and/or ``message`` (a substring
+one finding's message must contain). Without it, a ``pass*`` case must yield at least one
+``pass`` and no ``fail`` or ``error``; a ``fail*`` case at least one ``fail``.
 """
 
 from __future__ import annotations
