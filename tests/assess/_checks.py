@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from securable.assess.check import Check
+from securable.assess.check import Check, Remediation
 from securable.assess.model import Finding, ImageView, Location, Severity, TargetKind, Verdict
 
 
@@ -32,6 +32,11 @@ class FlagEveryFile(Check):
 
     id = "test.flag-every-file"
     title = "flag every file <b>bold</b>"
+    remediation = Remediation(
+        "remove every file <i>from</i> the image",
+        example="rm -rf /* <script>x</script>",
+        references=("nistir8425:IAC-1b",),
+    )
     evidences = ("en303645:5.1-1",)  # reaches nistir8425:IAC-1b only through the crosswalk
     target = TargetKind.FIRMWARE
     severity = Severity.HIGH

@@ -166,7 +166,7 @@ def test_data_deletion_not_applicable_only_when_nothing_is_collected() -> None:
     data["requirements"][DP2] = {"status": "not_applicable", "justification": "stores no customer data"}
     findings = run(DataDeletionCheck(), data)
     assert verdicts(findings) == ["not_applicable"]
-    assert findings[0].evidence == {"justification": "stores no customer data"}
+    assert findings[0].evidence == {"justification": "stores no customer data", "scope": "requirement"}
 
     data["requirements"][DP2] = {"status": "not_applicable"}  # unjustified: not enough
     assert verdicts(run(DataDeletionCheck(), data)) == ["inconclusive"]

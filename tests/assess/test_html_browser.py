@@ -52,7 +52,10 @@ def test_report_renders_in_chromium_without_errors(assessment: Assessment, tmp_p
             )
             page.goto(page_file.as_uri())
             assert page.title().startswith("securable assessment")
-            assert page.locator("#outcome").inner_text().endswith("requirement(s) failed.")
+            outcome = page.locator("#outcome")
+            assert "requirement(s) failed —" in outcome.inner_text()
+            assert "need a person's review" in outcome.inner_text()
+            assert "fail" in (outcome.get_attribute("class") or "")
             assert page.locator("script, iframe, img").count() == 0
             assert page.locator("#requirements tbody tr").count() == len(assessment.requirements)
             page.locator("details").first.click()

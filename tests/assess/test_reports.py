@@ -236,3 +236,52 @@ def test_write_reports_writes_every_format(assessment: Assessment, tmp_path: Pat
     written = write_reports(assessment, tmp_path / "out", list(FORMATS))
     assert sorted(p.name for p in written) == sorted(name for name, _r in FORMATS.values())
     assert all(p.stat().st_size > 100 for p in written)
+
+
+def test_reports_say_how_to_fix_and_why(assessment: Assessment) -> None:
+    """Remediation reaches every format; every requirement says why; open ones say what settles them."""
+    report = json.loads(json_report.render(assessment))
+    fix = {c["id"]: c.get("remediation") for c in report["checks"]}["test.flag-every-file"]
+    assert fix["summary"].startswith("remove every file") and fix["references"] == ["nistir8425:IAC-1b"]
+    for req in report["requirements"]:
+        assert req["text"] and req["reason"], req["id"]
+        assert bool(req.get("settle")) is (
+            req["verdict"] in ("inconclusive", "manual", "error", "not_assessed")
+        )
+
+    log = json.loads(sarif.render(assessment))
+    rule = next(r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "test.flag-every-file")
+    assert rule["help"]["text"].startswith("How to fix: remove every file")
+    assert "~~~~\nrm -rf" in rule["help"]["markdown"] and "&lt;i&gt;" in rule["help"]["markdown"]
+    assert "nistir8425:IAC-1b" in rule["help"]["markdown"]
+    assert rule["helpUri"].startswith("https://")
+
+    xml = junit.render(assessment).decode()
+    assert "fix (test.flag-every-file): remove every file &lt;i&gt;from&lt;/i&gt; the image" in xml
+
+    page = html.render(assessment).decode()
+    assert "How to fix:" in page and "<i>from</i>" not in page and "&lt;script&gt;x" in page
+    assert "To settle:" in page
+
+
+@pytest.mark.parametrize(
+    ("summary", "css", "words"),
+    [
+        ({"fail": 2, "manual": 3}, "fail", "2 requirement(s) failed — 3 need a person's review."),
+        (
+            {"pass": 5, "manual": 21, "inconclusive": 6},
+            "open",
+            "No requirement failed — 21 need a person's review, 6 could not be decided.",
+        ),
+        ({"pass": 5, "not_assessed": 1}, "open", "No requirement failed — 1 were not assessed."),
+        (
+            {"pass": 5, "not_applicable": 2},
+            "ok",
+            "Every requirement of the profile passed or does not apply.",
+        ),
+    ],
+)
+def test_banner_is_green_only_when_nothing_is_failed_or_open(
+    summary: dict[str, int], css: str, words: str
+) -> None:
+    assert html.outcome(summary) == (css, words)

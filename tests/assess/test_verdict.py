@@ -42,8 +42,9 @@ def test_fold_rule(verdicts: list[Verdict], expected: Verdict) -> None:
     assert fold(verdicts) is expected
 
 
-def _f(verdict: Verdict, *reqs: str, check: str = "test.x") -> Finding:
-    return Finding(check=check, verdict=verdict, message="m", requirements=reqs)
+def _f(verdict: Verdict, *reqs: str, check: str = "test.x", scope: str | None = None) -> Finding:
+    evidence = {"scope": scope} if scope else {}
+    return Finding(check=check, verdict=verdict, message="m", requirements=reqs, evidence=evidence)
 
 
 def test_requirements_by_direct_descendant_and_crosswalk(catalog: Catalog) -> None:
@@ -54,7 +55,7 @@ def test_requirements_by_direct_descendant_and_crosswalk(catalog: Catalog) -> No
         _f(F, "cra:I.2.d", check="test.c"),  # maps to IAC-1a and IAC-1b
         _f(P, "nistir8425:IAC-1b", check="test.d"),
         _f(F, "unknown:thing", check="test.e"),  # an ID the catalog does not know: folds nowhere
-        _f(NA, "nistir8425:IAC-2c", "nistir8425:IAC-2c", check="test.f"),
+        _f(NA, "nistir8425:IAC-2c", "nistir8425:IAC-2c", check="test.f", scope="requirement"),
     ]
     reqs = {r.id: r for r in fold_requirements(findings, catalog, ids)}
     assert reqs["nistir8425:AI-1"].verdict is P and reqs["nistir8425:AI-1"].checks == ("test.a",)
@@ -106,5 +107,39 @@ def test_not_applicable_does_not_travel_over_the_crosswalk() -> None:
     assert fold_requirements([na], real, ids)[0].verdict is NS
     failing = Finding("t.fail", F, "identity is shared", ("en303645:5.4-2",))
     assert fold_requirements([na, failing], real, ids)[0].verdict is F
-    direct = Finding("t.direct", NA, "not a product with identity", ("nistir8425:AI-1",))
+    direct = Finding(
+        "t.direct", NA, "not a product with identity", ("nistir8425:AI-1",), evidence={"scope": "requirement"}
+    )
     assert fold_requirements([direct], real, ids)[0].verdict is NA
+
+
+def test_a_check_with_nothing_to_look_at_leaves_the_requirement_not_assessed() -> None:
+    """No SSH server in the image: the SSH check's not_applicable must not make AI-1 not applicable."""
+    from securable.catalog import load_catalog
+
+    real = load_catalog()
+    idle = Finding(
+        "fw.x", NA, "no SSH server in the image", ("nistir8425:AI-1",), evidence={"scope": "check"}
+    )
+    unscoped = Finding("fw.y", NA, "nothing to look at", ("nistir8425:AI-1",))
+    for findings in ([idle], [unscoped], [idle, unscoped]):
+        req = fold_requirements(findings, real, ["nistir8425:AI-1"])[0]
+        assert req.verdict is NS
+        assert req.reason.startswith("the checks that evidence it had nothing to look at")
+        assert req.settle
+    passing = Finding("fw.z", P, "unique host key", ("nistir8425:AI-1",))
+    assert fold_requirements([idle, passing], real, ["nistir8425:AI-1"])[0].verdict is P
+
+
+@pytest.mark.parametrize(
+    ("verdict", "words"),
+    [(M, "review"), (INC, "could not be decided"), (E, "could not finish"), (F, "failed")],
+)
+def test_every_verdict_says_why_and_open_ones_say_what_settles_them(verdict: Verdict, words: str) -> None:
+    from securable.catalog import load_catalog
+
+    finding = Finding("fw.q", verdict, "the reason in the finding", ("nistir8425:AI-1",))
+    req = fold_requirements([finding], load_catalog(), ["nistir8425:AI-1"])[0]
+    assert req.verdict is verdict and words in req.reason and "the reason in the finding" in req.reason
+    assert bool(req.settle) is (verdict is not F)
+    assert req.text  # the paraphrased requirement travels with the verdict

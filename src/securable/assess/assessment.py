@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from securable.assess.check import Remediation
 from securable.assess.model import Finding, TargetKind, Verdict
 from securable.assess.verdict import CrosswalkVerdict, RequirementVerdict
 
@@ -47,6 +48,15 @@ def _clean(value: Any) -> Any:
     return display(str(value))
 
 
+def _remediation(fix: Remediation) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": fix.summary}
+    if fix.example:
+        out["example"] = fix.example
+    if fix.references:
+        out["references"] = list(fix.references)
+    return out
+
+
 def iso(moment: dt.datetime) -> str:
     """UTC, second precision, ``Z`` suffix."""
     return moment.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
@@ -72,6 +82,7 @@ class CheckRun:
     seconds: float
     status: str
     findings: int = 0
+    remediation: Remediation | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,10 @@ class Assessment:
         """Requirement verdict counts (every key of the contract present, zero or not)."""
         counts = Counter(r.verdict.value for r in self.requirements)
         return {key: counts.get(key, 0) for key in SUMMARY_KEYS}
+
+    def remediation(self, check_id: str) -> Remediation | None:
+        """How to fix a failure of ``check_id`` (from the check), if it says."""
+        return next((c.remediation for c in self.checks if c.id == check_id), None)
 
     @property
     def failed(self) -> bool:
@@ -121,6 +136,9 @@ class Assessment:
                     "verdict": r.verdict.value,
                     "checks": list(r.checks),
                     **({"via_crosswalk": list(r.via_crosswalk)} if r.via_crosswalk else {}),
+                    **({"text": r.text} if r.text else {}),
+                    **({"reason": r.reason} if r.reason else {}),
+                    **({"settle": r.settle} if r.settle else {}),
                     "mapped": {fw: list(ids) for fw, ids in r.mapped},
                 }
                 for r in self.requirements
@@ -142,6 +160,7 @@ class Assessment:
                     "status": c.status,
                     "seconds": round(c.seconds, 4),
                     "findings": c.findings,
+                    **({"remediation": _remediation(c.remediation)} if c.remediation else {}),
                 }
                 for c in self.checks
             ],

@@ -214,7 +214,16 @@ def run_assessment(
         with lock:
             results[cls.id] = (
                 findings,
-                CheckRun(cls.id, cls.title, cls.target, tuple(cls.evidences), seconds, status, len(findings)),
+                CheckRun(
+                    cls.id,
+                    cls.title,
+                    cls.target,
+                    tuple(cls.evidences),
+                    seconds,
+                    status,
+                    len(findings),
+                    cls.remediation,
+                ),
             )
             done = len(results)
         if progress is not None:

@@ -20,6 +20,18 @@ be folded anywhere.
 6. only ``not_applicable`` → ``not_applicable``;
 7. otherwise (all ``pass`` / ``not_applicable``, at least one ``pass``) → ``pass``.
 
+**Not applicable is a claim about the requirement.** A check whose subject is absent (no SSH
+server in the image, no TLS service on the host) yields ``not_applicable`` with ``scope: check``:
+it says nothing about the requirement, which may still be met or broken by something no check
+looked at. Such findings are listed with the requirement but do not vote; a requirement that
+has nothing else stays ``not_assessed``. ``not_applicable`` at requirement level comes only from
+findings that decide the requirement itself does not apply (``scope: requirement``, e.g. the
+manufacturer's justified statement in product.yaml).
+
+**Every open verdict says why.** Each requirement carries ``reason`` (what the verdict rests
+on) and, when it is not settled (``inconclusive``, ``manual``, ``error``, ``not_assessed``),
+``settle``: what would decide it.
+
 **Crosswalked verdicts.** For each item of EN 303 645 and of the CRA that some profile
 requirement maps to, the verdicts of those mapped profile requirements are folded with the same
 rule, except that a ``not_assessed`` source next to assessed ones makes the result
@@ -68,6 +80,11 @@ def fold(verdicts: Iterable[Verdict]) -> Verdict:
 _STRONG_CROSSWALK = (Verdict.FAIL, Verdict.ERROR)
 
 
+def speaks_for_requirement(finding: Finding) -> bool:
+    """False for a check-scope ``not_applicable``: the check had nothing to look at (see above)."""
+    return finding.verdict is not Verdict.NOT_APPLICABLE or finding.evidence.get("scope") == "requirement"
+
+
 def _fold_evidence(direct: list[Verdict], crossed: list[Verdict]) -> Verdict:
     """Direct findings fold as usual; crosswalked ones add only fails and errors (module docstring)."""
     strong = [v for v in crossed if v in _STRONG_CROSSWALK]
@@ -89,6 +106,9 @@ class RequirementVerdict:
     mapped: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (framework, mapped ids) for report columns
     group: str = ""  # the top-level catalog item it belongs to (an 8425 outcome such as IAC)
     group_title: str = ""
+    text: str = ""  # the requirement's paraphrased text from the catalog
+    reason: str = ""  # what the verdict rests on, in a sentence
+    settle: str = ""  # for an open verdict: what would decide it
 
 
 @dataclass(frozen=True)
@@ -153,23 +173,90 @@ def fold_requirements(
         )
         ancestors = catalog.ancestors(req_id)
         root = ancestors[-1] if ancestors else catalog.item(req_id)
+        voting = [i for i in indexes if speaks_for_requirement(findings[i])]
+        verdict = _fold_evidence(
+            [findings[i].verdict for i in voting if i in direct[req_id]],
+            [findings[i].verdict for i in voting if i not in direct[req_id]],
+        )
+        reason, settle = explain(verdict, [findings[i] for i in indexes], via.get(req_id, []))
         out.append(
             RequirementVerdict(
                 id=req_id,
                 title=catalog.item(req_id).title,
-                verdict=_fold_evidence(
-                    [findings[i].verdict for i in indexes if i in direct[req_id]],
-                    [findings[i].verdict for i in indexes if i not in direct[req_id]],
-                ),
+                verdict=verdict,
                 checks=checks,
                 findings=tuple(indexes),
                 via_crosswalk=tuple(via.get(req_id, [])),
                 mapped=mapped,
                 group=root.id,
                 group_title=root.title,
+                text=catalog.item(req_id).text,
+                reason=reason,
+                settle=settle,
             )
         )
     return out
+
+
+def _first(findings: Sequence[Finding], verdict: Verdict) -> Finding | None:
+    return next((f for f in findings if f.verdict is verdict), None)
+
+
+def _quote(finding: Finding) -> str:
+    return f"{finding.check}: {finding.message}"
+
+
+def explain(verdict: Verdict, findings: Sequence[Finding], via: Sequence[str]) -> tuple[str, str]:
+    """``(reason, settle)`` for a requirement verdict, from the findings that touched it."""
+    count = {v: sum(1 for f in findings if f.verdict is v) for v in Verdict}
+    if verdict is Verdict.FAIL:
+        first = _first(findings, Verdict.FAIL)
+        more = count[Verdict.FAIL] - 1
+        extra = f" (and {more} more failing finding{'s' if more > 1 else ''})" if more > 0 else ""
+        return (f"failed: {_quote(first)}{extra}" if first else "failed", "")
+    if verdict is Verdict.PASS:
+        return (
+            f"{count[Verdict.PASS]} passing finding(s) from {len({f.check for f in findings})} check(s)",
+            "",
+        )
+    if verdict is Verdict.NOT_APPLICABLE:
+        first = _first(findings, Verdict.NOT_APPLICABLE)
+        return (f"does not apply: {_quote(first)}" if first else "does not apply", "")
+    if verdict is Verdict.ERROR:
+        first = _first(findings, Verdict.ERROR)
+        return (
+            f"a check could not finish: {_quote(first)}" if first else "a check could not finish",
+            "fix the cause in the error message and run the assessment again",
+        )
+    if verdict is Verdict.INCONCLUSIVE:
+        first = _first(findings, Verdict.INCONCLUSIVE)
+        if first is not None:
+            return (
+                f"could not be decided: {_quote(first)}",
+                "give the check what it lacked (the message says what), or have a reviewer decide",
+            )
+        return (
+            f"only related items were evidenced (through the crosswalk from {', '.join(via)}), "
+            "and a related item passing does not show this one is met",
+            "run a check that evidences this requirement directly, or have a reviewer decide",
+        )
+    if verdict is Verdict.MANUAL:
+        first = _first(findings, Verdict.MANUAL)
+        return (
+            f"needs a person's review: {_quote(first)}" if first else "needs a person's review",
+            "a reviewer examines the evidence named in the finding and records the decision",
+        )
+    # not assessed
+    idle = [f for f in findings if not speaks_for_requirement(f)]
+    if idle:
+        return (
+            "the checks that evidence it had nothing to look at: " + "; ".join(_quote(f) for f in idle[:3]),
+            "assess a target that has what this requirement is about, or record a reviewer's decision",
+        )
+    return (
+        "no check of this run evidences it",
+        "add the target its checks need (firmware, host or product.yaml), or have a reviewer decide",
+    )
 
 
 def crosswalk(requirements: Sequence[RequirementVerdict], catalog: Catalog) -> list[CrosswalkVerdict]:

@@ -1,11 +1,11 @@
 """``report.html``: one self-contained page a person would rather read than the JSON.
 
 Jinja2 with autoescaping on for every value (names from a hostile image may hold markup), no
-scripts, no external resources: CSS is inline and the page works offline and from an e-mail.
-Sections: summary per top-level outcome of the profile (e.g. NIST IR 8425 IAC, SU...), the
-requirement table with crosswalk columns (EN 303 645 and CRA items and their carried-over
-verdicts), every finding with its evidence, targets with anything refused while opening them,
-and per-check timings.
+scripts, no external resources: CSS is inline and the page works offline and from an e-mail. The
+banner is green only when nothing failed and nothing is open. Sections: summary per top-level
+outcome of the profile (e.g. NIST IR 8425 IAC, SU...), the requirement table with crosswalk columns
+(EN 303 645 and CRA items and their carried-over verdicts), every finding with its evidence, targets
+with anything refused while opening them, and per-check timings.
 """
 
 from __future__ import annotations
@@ -27,6 +27,30 @@ _ENV = jinja2.Environment(
 )
 
 
+def outcome(summary: dict[str, int]) -> tuple[str, str]:
+    """The banner: ``(css class, sentence)``. Green only when nothing is failed *or* open.
+
+    "No requirement failed" alone reads like compliance when most requirements still wait for a
+    person; the sentence names what is open so nobody mistakes an unfinished report for a pass.
+    """
+    open_parts = []
+    for key, words in (
+        ("manual", "need a person's review"),
+        ("inconclusive", "could not be decided"),
+        ("error", "hit a check error"),
+        ("not_assessed", "were not assessed"),
+    ):
+        if summary.get(key):
+            open_parts.append(f"{summary[key]} {words}")
+    rest = ", ".join(open_parts)
+    if summary.get("fail"):
+        head = f"{summary['fail']} requirement(s) failed"
+        return "fail", f"{head} — {rest}." if rest else f"{head}."
+    if rest:
+        return "open", f"No requirement failed — {rest}."
+    return "ok", "Every requirement of the profile passed or does not apply."
+
+
 def render(assessment: Assessment) -> bytes:
     data = assessment.to_json()  # display-safe strings (undecodable bytes already escaped)
     crosswalk = {c["id"]: c["verdict"] for c in data.get("crosswalk", [])}
@@ -35,13 +59,16 @@ def render(assessment: Assessment) -> bytes:
     for req in assessment.requirements:
         groups.setdefault(req.group, {"id": req.group, "title": req.group_title})
         counts[req.group][req.verdict.value] += 1
+    fixes = {c["id"]: c["remediation"] for c in data.get("checks", []) if c.get("remediation")}
     findings = [
         {
             **f,
             "evidence_text": json.dumps(f["evidence"], indent=2, ensure_ascii=False) if f["evidence"] else "",
+            "fix": fixes.get(f["check"]) if f["verdict"] in ("fail", "inconclusive", "manual") else None,
         }
         for f in data["findings"]
     ]
+    banner_class, banner_text = outcome(data["summary"])
     page = _ENV.get_template("report.html.j2").render(
         report=data,
         profile_title=assessment.profile_title,
@@ -53,5 +80,7 @@ def render(assessment: Assessment) -> bytes:
         crosswalk_frameworks=["en303645", "cra"],
         findings=findings,
         failed=assessment.failed,
+        banner_class=banner_class,
+        banner_text=banner_text,
     )
     return page.encode("utf-8")

@@ -3,7 +3,8 @@
 Layout (Apache Ant JUnit format): one ``testsuite`` for the profile and one per crosswalked
 framework; one ``testcase`` per requirement (``classname`` = framework, ``name`` = requirement ID).
 ``fail`` → ``<failure>``, ``error`` → ``<error>``; ``not_assessed``, ``not_applicable``, ``manual`` and
-``inconclusive`` → ``<skipped>`` with the verdict in its message (none of them is a pass). Text
+``inconclusive`` → ``<skipped>`` with the verdict in its message (none of them is a pass). The
+message's first line is the verdict's reason; a failure's next lines say how to fix it. Text
 that XML 1.0 cannot carry (control characters, undecodable bytes) is escaped first.
 """
 
@@ -77,7 +78,17 @@ def render(assessment: Assessment) -> bytes:
             for i in req.findings
             if assessment.findings[i].verdict is not Verdict.PASS
         ]
-        detail_by_req[req.id] = "\n".join(lines)
+        fixes = [
+            f"fix ({check}): {fix.summary}"
+            for check in req.checks
+            if (fix := assessment.remediation(check)) is not None
+            and any(
+                assessment.findings[i].check == check and assessment.findings[i].verdict is Verdict.FAIL
+                for i in req.findings
+            )
+        ]
+        head = [req.reason] if req.reason else []
+        detail_by_req[req.id] = "\n".join([*head, *fixes, *lines])
     cases = [(r.id.split(":", 1)[0], r.id, r.verdict, detail_by_req[r.id]) for r in assessment.requirements]
     _suite(root, 0, f"securable.{assessment.profile}", cases, assessment)
     frameworks = sorted({c.framework for c in assessment.crosswalk})

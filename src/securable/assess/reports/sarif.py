@@ -1,13 +1,14 @@
 """``report.sarif``: SARIF 2.1.0, so code-scanning dashboards can show firmware findings.
 
-One ``rule`` per check (``ruleId`` = the check id; the requirement IDs it evidences are in the
-rule's and each result's ``properties.requirements``). Every finding becomes a ``result`` whose
-``kind`` carries our verdict: fail → ``fail``, pass → ``pass``, not_applicable →
-``notApplicable``, manual → ``review``, inconclusive → ``open``. ``level`` is set only for
-``fail`` (from the severity), as SARIF asks. A check that crashed or timed out is a tool
-execution notification, not a result. The exact verdict is kept in ``properties.verdict``.
-Firmware paths are URIs relative to the ``IMAGEROOT`` base (percent-encoded, so odd bytes and
-markup survive); host findings use a logical location ``host:port/service``.
+One ``rule`` per check, with the fix and the paraphrased requirements as ``help`` (``ruleId`` = the
+check id; the requirement IDs it evidences are in the rule's and each result's
+``properties.requirements``). Every finding becomes a ``result`` whose ``kind`` carries our verdict:
+fail → ``fail``, pass → ``pass``, not_applicable → ``notApplicable``, manual → ``review``,
+inconclusive → ``open``. ``level`` is set only for ``fail`` (from the severity), as SARIF asks. A
+check that crashed or timed out is a tool execution notification, not a result. The exact verdict is
+kept in ``properties.verdict``. Firmware paths are URIs relative to the ``IMAGEROOT`` base
+(percent-encoded, so odd bytes and markup survive); host findings use a logical location
+``host:port/service``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from securable.assess.assessment import Assessment, display, iso
+from securable.assess.assessment import Assessment, CheckRun, display, iso
 from securable.assess.model import Finding, Severity, Verdict
+from securable.catalog import Catalog, load_catalog
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _KIND = {
@@ -68,13 +70,51 @@ def _locations(finding: Finding) -> dict[str, Any]:
     return {}
 
 
+def _md(text: str) -> str:
+    """Markdown prose with raw HTML neutralised (viewers may render HTML inside markdown)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _help(run: CheckRun, catalog: Catalog) -> dict[str, Any]:
+    """A rule's ``help`` (text and markdown) and ``helpUri``: the fix, then what it is for.
+
+    The requirement texts are our paraphrase from the catalog; ``helpUri`` is the publication of
+    the check's first cited requirement, so a reader can go to the source.
+    """
+    known = [catalog.item(r) for r in run.requirements if r in catalog]
+    fix = run.remediation
+    text: list[str] = []
+    markdown: list[str] = []
+    if fix is not None:
+        text.append(f"How to fix: {fix.summary}")
+        markdown.append(f"**How to fix:** {_md(fix.summary)}")
+        if fix.example:
+            text.append(fix.example)
+            markdown.append("~~~~\n" + fix.example.replace("~~~~", "~ ~ ~ ~") + "\n~~~~")
+        if fix.references:
+            text.append("See: " + ", ".join(fix.references))
+            markdown.append("See: " + ", ".join(_md(r) for r in fix.references))
+    for item in known[:4]:
+        text.append(f"{item.id} ({item.title}): {item.text}")
+        markdown.append(f"- `{item.id}` **{_md(item.title)}**: {_md(item.text)} ({_md(item.source)})")
+    out: dict[str, Any] = {}
+    if text:
+        out["help"] = {"text": display("\n".join(text)), "markdown": display("\n\n".join(markdown))}
+    urls = [catalog.frameworks[i.framework].url for i in known if catalog.frameworks[i.framework].url]
+    if urls:
+        out["helpUri"] = urls[0]
+    return out
+
+
 def render(assessment: Assessment) -> bytes:
     data = assessment.to_json()  # already display-safe strings for evidence and messages
+    catalog = load_catalog()
     rules = [
         {
             "id": c.id,
             "name": c.id,
             "shortDescription": {"text": display(c.title)},
+            **_help(c, catalog),
             "properties": {"requirements": list(c.requirements), "target": c.target.value},
         }
         for c in assessment.checks

@@ -84,7 +84,7 @@ class DataDeletionCheck(DeclarationCheck):
                 Verdict.NOT_APPLICABLE,
                 "the product declares it collects no customer data, and states deletion not applicable",
                 location=field(f"requirements.{_DP2}"),
-                evidence={"justification": statement.justification},
+                evidence={"justification": statement.justification, "scope": "requirement"},
             )
         elif _evidence(statement):
             yield self.finding(

@@ -48,7 +48,7 @@ class RequirementStatementsCheck(DeclarationCheck):
                     Verdict.NOT_APPLICABLE,
                     f"{req_id} is declared not applicable",
                     location=where,
-                    evidence={"justification": statement.justification},
+                    evidence={"justification": statement.justification, "scope": "requirement"},
                     requirements=(req_id,),
                 )
             elif statement.status == "not_implemented":
