@@ -116,18 +116,30 @@ def _first_sentence(text: str) -> str:
     return ""
 
 
+def _heading_like(line: str) -> bool:
+    """A short line without a closing full stop: a heading inside a PDF page or a leaflet."""
+    words = line.split()
+    return 0 < len(words) <= 8 and not line.rstrip().endswith((".", ",", ";", ":"))
+
+
 def _section_hits(doc: Document, section: Section, element: InformationElement) -> Iterable[Hit]:
     heading = section.heading
     if heading and section.text.strip() and any(p.search(heading) for p in element.headings):
         line = _first_sentence(section.text)
         yield Hit(doc.name, doc.ref, section.where, quote(f"{heading}: {line}"), section, line)
-    for line in section.text.splitlines():
-        for pattern in element.patterns:
-            match = pattern.search(line)
+    lines = [line for line in section.text.splitlines() if line.strip()]
+    for n, line in enumerate(lines):
+        if _heading_like(line) and n + 1 < len(lines) and any(p.search(line) for p in element.headings):
+            after = lines[n + 1]
+            yield Hit(doc.name, doc.ref, section.where, quote(f"{line}: {after}"), section, after)
+            continue
+        # a sentence may wrap onto the next line (PDF pages, plain text): try the pair too
+        candidates = (line, f"{line} {lines[n + 1]}") if n + 1 < len(lines) else (line,)
+        for text in candidates:
+            match = next((m for m in (p.search(text) for p in element.patterns) if m), None)
             if match:
-                yield Hit(
-                    doc.name, doc.ref, section.where, quote(line, match.start(), match.end()), section, line
-                )
+                excerpt = quote(text, match.start(), match.end())
+                yield Hit(doc.name, doc.ref, section.where, excerpt, section, text)
                 break
 
 
