@@ -165,8 +165,15 @@ class _Runner:
 
 
 def _views(targets: Mapping[TargetKind, Any]) -> dict[TargetKind, Any]:
-    """What checks receive: the firmware image wrapped once in its :class:`FirmwareView`."""
+    """What checks receive: the firmware image wrapped once in its :class:`FirmwareView`, and
+    the declaration's documents opened as a target of their own."""
     out = dict(targets)
+    if TargetKind.DECLARATION in out and TargetKind.DOCUMENTS not in out:
+        # The declaration's documents, read from local files only; a caller that may fetch URLs
+        # (``--fetch-docs``) passes its own ``Documents.from_declaration(decl, fetch=True)``.
+        from securable.assess.targets.documents import Documents
+
+        out[TargetKind.DOCUMENTS] = Documents.from_declaration(out[TargetKind.DECLARATION])
     if TargetKind.FIRMWARE in out:
         out[TargetKind.FIRMWARE] = FirmwareView.of(out[TargetKind.FIRMWARE])
     return out

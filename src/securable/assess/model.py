@@ -38,6 +38,7 @@ class TargetKind(StrEnum):
     FIRMWARE = "firmware"
     HOST = "host"
     DECLARATION = "declaration"
+    DOCUMENTS = "documents"  # what the declaration's documentation entries say
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,31 @@ the declaration checks have something honest to fail.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from securable.demo.image import LEGACY_VERSION, SECURE_VERSION
 from securable.demo.thermostat import MANUFACTURER, MODEL, PRODUCT
 
 BASE_URL = "https://thermostat.example/st-100"
+# The documents shipped with each build (user manual, security page; the PDF is printed from the
+# Markdown manual). The document checks read them; their statements must match the declaration.
+DOCS_DIR = Path(__file__).resolve().parent / "data" / "docs"
+
+
+def secure_documents() -> dict[str, str]:
+    """The secure build's local documents, by name, as ``documentation`` entries (absolute paths)."""
+    folder = DOCS_DIR / "secure"
+    return {
+        "user_manual": str(folder / "user-manual.md"),
+        "user_manual_pdf": str(folder / "user-manual.pdf"),
+        "security_page": str(folder / "security.md"),
+    }
+
+
+def legacy_documents() -> dict[str, str]:
+    """The legacy build's one document: a quick-start leaflet that misses most elements."""
+    return {"user_manual": str(DOCS_DIR / "legacy" / "user-manual.md")}
 
 
 def secure_declaration(interfaces: list[dict[str, Any]], support_end: str) -> dict[str, Any]:
@@ -24,6 +43,7 @@ def secure_declaration(interfaces: list[dict[str, Any]], support_end: str) -> di
         "end_of_support": f"{BASE_URL}/support",
         "decommissioning": f"{BASE_URL}/reset-and-disposal",
         "sbom": f"{BASE_URL}/sbom.cdx.json",
+        **secure_documents(),
     }
     evidence = {
         "DOC-1a": f"{BASE_URL}/design-assumptions",
@@ -160,4 +180,5 @@ def legacy_declaration() -> dict[str, Any]:
                 "purpose": "local control by the app",
             },
         ],
+        "documentation": legacy_documents(),
     }

@@ -1,0 +1,1 @@
+"""Checks of what the manufacturer's documents say (``doc.*``), one module per check."""
