@@ -156,7 +156,7 @@ def assess_once(ports: list[int]) -> tuple[float, int]:
 
     t0 = time.perf_counter()
     host = LiveHost("127.0.0.1", ports, credentials=[("admin", "admin"), ("admin", "")])
-    findings = [f for cls in checks_for([TargetKind.HOST]) for f in cls().run(host)]
+    findings = [f for cls in checks_for([TargetKind.HOST]) for f in cls().evaluate(host)]
     return time.perf_counter() - t0, len(findings)
 
 

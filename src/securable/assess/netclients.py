@@ -26,6 +26,7 @@ __all__ = [
     "find_login_form",
     "mqtt_connack_code",
     "mqtt_connect_packet",
+    "prompt_kind",
     "strip_telnet_commands",
     "telnet_login",
 ]
@@ -40,6 +41,17 @@ _SHELL_PROMPT = re.compile(rb"[#$>%]\s*$")
 _REJECTED = re.compile(
     rb"incorrect|invalid|denied|failed|failure|wrong|bad password|login:\s*$", re.IGNORECASE
 )
+
+
+def prompt_kind(text: bytes) -> Literal["login", "shell"] | None:
+    """What the text a telnet-style service sent ends with: a login prompt, a shell prompt, or
+    neither. Service identification uses it to recognise telnet without IAC negotiation."""
+    tail = text.rstrip()
+    if _LOGIN_PROMPT.search(tail):
+        return "login"
+    if _SHELL_PROMPT.search(tail):
+        return "shell"
+    return None
 
 
 def strip_telnet_commands(data: bytes) -> tuple[bytes, bytes]:

@@ -13,8 +13,8 @@ from securable.assess.checks.network import (
     SshAlgorithmsCheck,
     TlsVersionsCheck,
 )
-from securable.assess.checks.network._credentials import parse_credentials
 from securable.assess.checks.network.ssh_algorithms import classify
+from securable.assess.credentials import parse_credentials
 from securable.assess.model import Verdict
 from securable.assess.netclients import (
     find_login_form,
@@ -230,7 +230,7 @@ def test_nmap_absent_gives_none(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_default_credential_file_is_read_from_the_data_folder(tmp_path: Path) -> None:
-    from securable.assess.checks.network._credentials import load_default_credentials
+    from securable.assess.credentials import load_default_credentials
 
     assert load_default_credentials(tmp_path) == ()  # nothing ships here: the check says inconclusive
     (tmp_path / "default_credentials.yaml").write_text(
@@ -241,8 +241,7 @@ def test_default_credential_file_is_read_from_the_data_folder(tmp_path: Path) ->
 
 
 def test_shipped_list_reaches_the_live_check_with_common_pairs_first() -> None:
-    from securable.assess.checks.network._credentials import load_default_credentials
-    from securable.assess.credentials import default_credentials
+    from securable.assess.credentials import default_credentials, load_default_credentials
 
     pairs = load_default_credentials()
     assert len(pairs) > 100 and len(default_credentials()) > 200

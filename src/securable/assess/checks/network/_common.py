@@ -1,20 +1,13 @@
-"""Shared vocabulary of the network checks: requirement IDs, protocol names, small helpers."""
+"""Shared vocabulary of the network checks: protocol names and the per-service check base."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from securable.assess.check import HostCheck, NotApplicable
 from securable.assess.model import Finding, Location
 from securable.assess.targets.host import DeclaredInterface, LiveHost, ServiceInfo
-
-# Requirement groups, cited by several checks.
-ATTACK_SURFACE = ("nistir8425:IAC-1a", "nistir8259a:LA-1", "en303645:5.6-1", "en303645:5.6-5", "cra:I.2.j")
-ACCESS_CONTROL = ("nistir8425:IAC-1b", "nistir8259a:LA-1", "en303645:5.5-4", "cra:I.2.d")
-DEFAULT_PASSWORDS = ("nistir8425:IAC-1b", "nistir8259a:LA-1", "en303645:5.1-1", "cra:I.2.d")
-TRANSPORT_CRYPTO = ("nistir8425:DP-3", "en303645:5.5-1", "cra:I.2.e")
-SECRETS_IN_TRANSIT = ("nistir8425:DP-3", "en303645:5.5-1", "en303645:5.5-7", "cra:I.2.e")
 
 # Observed service name -> declared protocol names that describe it correctly.
 PROTOCOL_MATCHES: dict[str, frozenset[str]] = {
@@ -28,8 +21,6 @@ PROTOCOL_MATCHES: dict[str, frozenset[str]] = {
     "mqtts": frozenset({"mqtts", "mqtt+tls", "mqtt/tls", "secure-mqtt", "tls"}),
 }
 
-CLEARTEXT_SERVICES = frozenset({"telnet", "ftp", "http", "mqtt", "smtp"})
-
 
 def protocol_matches(observed: ServiceInfo, declared: DeclaredInterface) -> bool | None:
     """Does the declared protocol describe what answers on the port? None when undecidable."""
@@ -42,11 +33,19 @@ def protocol_matches(observed: ServiceInfo, declared: DeclaredInterface) -> bool
     return name in PROTOCOL_MATCHES.get(observed.service, frozenset({observed.service}))
 
 
+def no_open_port(target: LiveHost) -> NotApplicable | None:
+    """``applies()`` of a check that looks at every open service: not applicable without one."""
+    if target.services():
+        return None
+    return NotApplicable("no open port to assess", location=Location(host=target.address))
+
+
 class ServiceCheck(HostCheck):
     """A network check that looks at each open service of one sort in turn.
 
-    Subclasses say which services they look at (:meth:`serves`) and what they conclude about one
-    (:meth:`check_service`); a host with none of them gets one ``not_applicable`` finding.
+    Subclasses say which services they look at (:meth:`serves`, or :meth:`chosen` where the
+    host has the list as a fact) and what they conclude about one (:meth:`check_service`); a
+    host with none of them gets one ``not_applicable`` finding from :meth:`applies`.
     """
 
     looks_at: ClassVar[str]  # "TLS service", for the not-applicable message
@@ -54,19 +53,21 @@ class ServiceCheck(HostCheck):
     def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         raise NotImplementedError
 
+    def chosen(self, target: LiveHost) -> Sequence[ServiceInfo]:
+        return [s for s in target.services() if self.serves(target, s)]
+
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:
         raise NotImplementedError
 
     def applies(self, target: LiveHost) -> NotApplicable | None:
-        if any(self.serves(target, s) for s in target.services()):
+        if self.chosen(target):
             return None
         return NotApplicable(
             f"no {self.looks_at} among the open ports", location=Location(host=target.address)
         )
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
-        chosen = [s for s in target.services() if self.serves(target, s)]
-        for svc in chosen:
+        for svc in self.chosen(target):
             yield from self.check_service(target, svc, target.location(svc.port))
 
 
@@ -78,6 +79,9 @@ class TlsServiceCheck(ServiceCheck):
     def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.tls
 
+    def chosen(self, target: LiveHost) -> Sequence[ServiceInfo]:
+        return target.tls_services
+
 
 class SshServiceCheck(ServiceCheck):
     """A check of every SSH service."""
@@ -86,3 +90,6 @@ class SshServiceCheck(ServiceCheck):
 
     def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.service == "ssh"
+
+    def chosen(self, target: LiveHost) -> Sequence[ServiceInfo]:
+        return target.ssh_services

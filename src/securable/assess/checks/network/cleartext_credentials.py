@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.check import HostCheck
-from securable.assess.checks.network._http_login import discover_login
-from securable.assess.model import Finding, Location, Severity, Verdict
+from securable.assess.check import HostCheck, NotApplicable, Remediation
+from securable.assess.checks.network._common import no_open_port
+from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.host import PASSWORD_AUTH, LiveHost, ServiceInfo
 
 
@@ -25,15 +25,20 @@ class CleartextCredentialsCheck(HostCheck):
     id = "net.cleartext.credentials"
     title = "Credentials never cross the network in cleartext"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Move every login to TLS or SSH and switch the cleartext listener off "
+        "(telnet, FTP, plain HTTP logins, MQTT without TLS).",
+        example="# mosquitto.conf: take passwords over TLS only\n"
+        "listener 8883\ncertfile /etc/mosquitto/certs/device.crt\nkeyfile /etc/mosquitto/certs/device.key\n"
+        "password_file /etc/mosquitto/passwd\n# and no plain 'listener 1883'",
+        references=("nistir8425:DP-3", "en303645:5.5-1", "en303645:5.5-7", "cra:I.2.e"),
+    )
+
+    def applies(self, target: LiveHost) -> NotApplicable | None:
+        return no_open_port(target)
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
-        services = target.services()
-        if not services:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE, "no open port to assess", location=Location(host=target.address)
-            )
-            return
-        for svc in services:
+        for svc in target.services():
             loc = target.location(svc.port)
             reason = self._cleartext_reason(target, svc)
             if reason:
@@ -63,7 +68,7 @@ class CleartextCredentialsCheck(HostCheck):
         if svc.tls or svc.service in ("ssh", "unknown"):
             return None
         if svc.service == "http":
-            surface = discover_login(target, svc)
+            surface = target.login_forms.get(svc.port)
             if surface is not None:
                 return f"HTTP {surface.kind} login at {surface.path} over plain HTTP"
         if svc.service == "mqtt" and svc.evidence.get("connack") in (4, 5):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import ServiceCheck
-from securable.assess.checks.network._http_login import discover_login, try_login
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
 
 LOGIN_SERVICES = frozenset({"ssh", "telnet", "mqtt", "mqtts", "http", "https"})
+
+Attempt = Callable[[str, str], bool | None]
+"""One login attempt: (user, password) → True got in, False refused, None no answer."""
 
 
 class DefaultCredentialsCheck(ServiceCheck):
@@ -31,6 +34,14 @@ class DefaultCredentialsCheck(ServiceCheck):
     severity = Severity.CRITICAL
     parallel = False  # login attempts run alone, so a small device is not flooded or locked out
     looks_at = "login service (SSH, telnet, MQTT, HTTP)"
+    remediation = Remediation(
+        summary="Give each unit its own password at manufacture, or make the owner set one before "
+        "any service accepts logins; never ship a shared or blank password.",
+        example="# at provisioning: a unique random owner password per unit, printed on its label\n"
+        "label_password = access_controller.set_initial_credential('owner')\n"
+        "# sshd_config\nPermitEmptyPasswords no",
+        references=("nistir8425:IAC-1b", "nistir8259a:LA-2", "en303645:5.1-1", "cra:I.2.d"),
+    )
 
     def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.service in LOGIN_SERVICES
@@ -98,7 +109,7 @@ class DefaultCredentialsCheck(ServiceCheck):
             )
 
     @staticmethod
-    def _attempt_fn(target: LiveHost, svc: ServiceInfo) -> tuple[Any, str]:
+    def _attempt_fn(target: LiveHost, svc: ServiceInfo) -> tuple[Attempt | None, str]:
         a, p, probe = target.address, svc.port, target.probe
         if svc.service == "ssh":
             methods = probe.ssh_auth_methods(a, p, "root")
@@ -127,11 +138,11 @@ class DefaultCredentialsCheck(ServiceCheck):
                 return None if out is None else out.accepted
 
             return mqtt, "mqtt connect"
-        surface = discover_login(target, svc)
+        surface = target.login_forms.get(svc.port)
         if surface is None:
             return None, "no HTTP login found at /, /login or the probed API paths"
         if surface.kind == "digest":
             return None, f"HTTP digest authentication at {surface.path} is not tried"
         return (
-            lambda u, pw: try_login(target, svc, surface, u, pw)
+            lambda u, pw: target.try_http_login(svc, surface, u, pw)
         ), f"HTTP {surface.kind} login at {surface.path}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import ServiceCheck
-from securable.assess.checks.network._http_login import probe_paths
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.netclients import find_login_form
 from securable.assess.targets.host import LiveHost, ServiceInfo
@@ -28,6 +28,13 @@ class HttpUnauthenticatedApiCheck(ServiceCheck):
     severity = Severity.HIGH
 
     looks_at = "HTTP service"
+    remediation = Remediation(
+        summary="Require a session, token or client certificate on every API route; answer 401 "
+        "to a request without one.",
+        example="# nginx in front of the device API\nlocation /api/ {\n"
+        "    auth_request /auth;   # or: ssl_verify_client on;\n}",
+        references=("nistir8425:IAC-1b", "nistir8259a:LA-2", "en303645:5.5-4", "cra:I.2.d"),
+    )
 
     def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         return svc.service in ("http", "https") or (
@@ -45,7 +52,7 @@ class HttpUnauthenticatedApiCheck(ServiceCheck):
             return
         exposed: dict[str, int] = {}
         protected: dict[str, int] = {}
-        paths = probe_paths(target, svc)
+        paths = target.api_paths(svc)
         for path in paths:
             resp = target.probe.http(target.address, svc.port, "GET", path, tls=svc.tls)
             if resp is None:

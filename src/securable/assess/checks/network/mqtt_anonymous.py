@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import ServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
@@ -23,6 +24,17 @@ class MqttAnonymousCheck(ServiceCheck):
     severity = Severity.HIGH
 
     looks_at = "MQTT broker"
+    remediation = Remediation(
+        summary="Refuse anonymous clients: require per-client credentials or client certificates.",
+        example="# mosquitto.conf\nallow_anonymous false\npassword_file /etc/mosquitto/passwd\n"
+        "# or, for client certificates: require_certificate true",
+        references=(
+            "nistir8425:IAC-1b",
+            "en303645:5.5-4",
+            "cra:I.2.d",
+            "https://mosquitto.org/man/mosquitto-conf-5.html",
+        ),
+    )
 
     def serves(self, target: LiveHost, svc: ServiceInfo) -> bool:
         declared = target.declared_for(svc.port)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.check import HostCheck
+from securable.assess.check import HostCheck, Remediation
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost
 
@@ -23,6 +23,13 @@ class UndeclaredPortsCheck(HostCheck):
     id = "net.ports.undeclared"
     title = "Only declared network interfaces are open"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Switch off every service the product does not need; declare the ones it needs "
+        "in product.yaml with protocol, port, authentication and purpose.",
+        example="# product.yaml\ninterfaces:\n  - name: local HTTPS API\n    kind: network\n"
+        "    protocol: https\n    port: 8443\n    auth: user-set-password\n    purpose: owner app",
+        references=("nistir8425:IAC-1a", "en303645:5.6-1", "en303645:5.6-5", "cra:I.2.j"),
+    )
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
         open_ports = target.open_ports()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from securable.assess.check import HostCheck
-from securable.assess.checks.network._common import protocol_matches
+from securable.assess.check import HostCheck, NotApplicable, Remediation
+from securable.assess.checks.network._common import no_open_port, protocol_matches
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.host import LiveHost
 
@@ -23,6 +23,16 @@ class ServiceIdentityCheck(HostCheck):
     id = "net.service.identity"
     title = "Services on open ports match the declared protocols"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="Make the declaration say what the port speaks, or make the port speak what is "
+        "declared (e.g. serve the API over TLS when it is declared https).",
+        example="# product.yaml: the port answers MQTT over TLS\ninterfaces:\n  - name: telemetry\n"
+        "    protocol: mqtts\n    port: 8883",
+        references=("nistir8425:IAC-1a", "en303645:5.6-1", "cra:I.2.j"),
+    )
+
+    def applies(self, target: LiveHost) -> NotApplicable | None:
+        return no_open_port(target)
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
         for svc in target.services():
@@ -38,8 +48,7 @@ class ServiceIdentityCheck(HostCheck):
                 )
                 continue
             match = None if declared is None else protocol_matches(svc, declared)
-            if match is False:
-                assert declared is not None
+            if declared is not None and match is False:
                 yield self.finding(
                     Verdict.FAIL,
                     f"port {svc.port} speaks {svc.service} but is declared as {declared.protocol}",

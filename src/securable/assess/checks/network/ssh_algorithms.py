@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import SshServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
@@ -44,6 +45,20 @@ class SshAlgorithmsCheck(SshServiceCheck):
     id = "net.ssh.algorithms"
     title = "SSH services offer only strong algorithms"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="Offer only strong key exchange, host key, cipher and MAC algorithms in the SSH "
+        "server configuration.",
+        example="# sshd_config\nKexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256\n"
+        "HostKeyAlgorithms ssh-ed25519,rsa-sha2-512,rsa-sha2-256\n"
+        "Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com\n"
+        "MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com",
+        references=(
+            "nistir8425:DP-3",
+            "en303645:5.5-1",
+            "cra:I.2.e",
+            "https://www.ssh-audit.com/hardening_guides.html",
+        ),
+    )
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:
         report = target.probe.ssh_audit(target.address, svc.port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import SshServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import KEY_ONLY_AUTH, LiveHost, ServiceInfo
@@ -26,6 +27,13 @@ class SshAuthMethodsCheck(SshServiceCheck):
     id = "net.ssh.auth-methods"
     title = "SSH requires authentication with the declared methods"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Require authentication on every SSH service, and switch password logins off "
+        "where the interface is declared key- or certificate-only (or correct the declaration).",
+        example="# sshd_config\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "PermitEmptyPasswords no\nAuthenticationMethods publickey",
+        references=("nistir8425:IAC-1b", "nistir8259a:LA-2", "en303645:5.5-4", "cra:I.2.d"),
+    )
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:
         methods = target.probe.ssh_auth_methods(target.address, svc.port, PROBE_USER)

@@ -11,6 +11,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import TlsServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
@@ -97,6 +98,14 @@ class TlsCertificateCheck(TlsServiceCheck):
     id = "net.tls.certificate"
     title = "TLS certificates are valid, strong and correctly chained"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Issue a fresh certificate with an RSA 2048+ or EC P-256+ key, signed with SHA-256 "
+        "or better, from the device identity, and send the full chain.",
+        example="# the device kit: a new key and certificate from the device identity\n"
+        "# (securable.device.identity), then in the TLS server\n"
+        "ssl_certificate /etc/device/tls/chain.pem;   # leaf first, then the issuing CA",
+        references=("nistir8425:DP-3", "en303645:5.5-1", "cra:I.2.e"),
+    )
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:
         now = _dt.datetime.now(_dt.UTC)

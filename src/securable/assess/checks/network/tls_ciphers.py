@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import TlsServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
@@ -34,6 +35,13 @@ class TlsWeakCiphersCheck(TlsServiceCheck):
     id = "net.tls.weak-ciphers"
     title = "TLS services refuse weak cipher suites"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Restrict the TLS server to AEAD cipher suites with ECDHE key exchange.",
+        example="# nginx\nssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;\n"
+        "# Python ssl: ctx.set_ciphers('ECDHE+AESGCM:ECDHE+CHACHA20')",
+        references=("nistir8425:DP-3", "en303645:5.5-1", "cra:I.2.e", "RFC 9325"),
+    )
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:
         accepted: dict[str, str] = {}

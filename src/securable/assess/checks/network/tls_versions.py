@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 
+from securable.assess.check import Remediation
 from securable.assess.checks.network._common import TlsServiceCheck
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, ServiceInfo
@@ -33,6 +34,13 @@ class TlsVersionsCheck(TlsServiceCheck):
     id = "net.tls.versions"
     title = "TLS services refuse TLS 1.0 and 1.1"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Set the TLS server's minimum protocol version to TLS 1.2.",
+        example="# nginx\nssl_protocols TLSv1.2 TLSv1.3;\n"
+        "# mosquitto.conf\ntls_version tlsv1.2\n"
+        "# Python ssl\nctx.minimum_version = ssl.TLSVersion.TLSv1_2",
+        references=("nistir8425:DP-3", "en303645:5.5-1", "cra:I.2.e", "RFC 8996"),
+    )
 
     def check_service(self, target: LiveHost, svc: ServiceInfo, loc: Location) -> Iterator[Finding]:
         accepted: list[str] = []
