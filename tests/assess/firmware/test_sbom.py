@@ -179,14 +179,6 @@ def test_check_passes_when_nothing_affected(rootfs, vulndb: Path) -> None:  # ty
     assert [f.verdict for f in check.evaluate(rootfs.image())] == [Verdict.PASS]
 
 
-def test_without_vulndb_or_packages_is_inconclusive(image, make_rootfs) -> None:  # type: ignore[no-untyped-def]
-    assert [f.verdict for f in KnownVulnerabilitiesCheck().evaluate(image)] == [Verdict.INCONCLUSIVE]
-    empty = make_rootfs("empty")
-    empty.write("/etc/hostname", "x\n")
-    assert [f.verdict for f in SbomInventoryCheck().evaluate(empty.image())] == [Verdict.INCONCLUSIVE]
-    assert [f.verdict for f in KnownVulnerabilitiesCheck().evaluate(empty.image())] == [Verdict.INCONCLUSIVE]
-
-
 def test_missing_vulndb_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(VulnDBError) as info:
         VulnDB.load(tmp_path / "nope")
