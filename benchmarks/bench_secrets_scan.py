@@ -3,7 +3,7 @@
 The tree is generated here: ELF-like binaries of random bytes, text configuration files and
 scripts, with a few keys and tokens planted. Both scans see the same files in the same run:
 
-* **securable** — :func:`securable.assess.checks.firmware._secret_scan.scan_image` through the real
+* **securable** — :func:`securable.assess.facts.secrets.scan_image` through the real
   :class:`~securable.assess.targets.FirmwareImage` view: bounded reads, ``bytes.find`` markers
   before any regex, assignment regexes only on small text files;
 * **naive** — read every file completely and run every pattern (PEM header, all token regexes,
@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from securable.assess.checks.firmware import _secret_scan
+from securable.assess.facts import secrets as _secret_scan
 from securable.assess.targets import FirmwareImage
 
 PLANTED = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import stat
@@ -9,12 +10,13 @@ import subprocess
 import tarfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from securable.assess.model import FileKind, ImageView
 from securable.assess.targets import FirmwareImage, UnpackLimits
-from securable.errors import FirmwareImageError
+from securable.errors import FirmwareImageError, UsageError
 from tests.assess.conftest import make_tar
 
 
@@ -282,3 +284,93 @@ def test_sparse_20_gib_tar_member_is_bounded(tmp_path: Path) -> None:
         assert image.read_bytes("/disk.img", limit=1 << 21) == b"\0" * (1 << 20)
         assert any("first 1048576 bytes" in n for n in image.notes)
     assert time.monotonic() - start < 20
+
+
+# --- truncated archives and archive bombs ----------------------------------------------------------
+
+
+def _files_tar(path: Path, count: int, mode: str = "w") -> Path:
+    return make_tar(path, [(_member(f"etc/f{i:02}.conf"), b"x" * 700) for i in range(count)], mode)
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_tar_truncated_at_a_block_boundary_is_refused(tmp_path: Path, mode: str) -> None:
+    whole = _files_tar(tmp_path / "whole.tar", 41)
+    data = whole.read_bytes()
+    cut = 14 * (512 + 1024)  # 14 complete members, then the file stops at a header boundary
+    truncated = tmp_path / "cut.tar"
+    if mode == "w:gz":
+        import gzip
+
+        truncated = tmp_path / "cut.tar.gz"
+        truncated.write_bytes(gzip.compress(data[:cut]))
+    else:
+        truncated.write_bytes(data[:cut])
+    with pytest.raises(FirmwareImageError, match="looks truncated") as err:
+        FirmwareImage.open(truncated)
+    assert str(truncated) in err.value.message and "after 14 members" in err.value.message
+    assert err.value.exit_code == 2 and "complete copy" in err.value.diagnostics
+    with FirmwareImage.open(whole) as image:  # the complete archive still opens
+        assert len(image.glob("/etc/*.conf")) == 41
+
+
+def test_tar_with_a_garbled_header_is_refused(tmp_path: Path) -> None:
+    data = bytearray(_files_tar(tmp_path / "ok.tar", 5).read_bytes())
+    data[3 * 1536 : 3 * 1536 + 512] = b"\xff" * 512  # the fourth member's header
+    bad = tmp_path / "bad.tar"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(FirmwareImageError, match="looks truncated: a member header is damaged"):
+        FirmwareImage.open(bad)
+
+
+def _bomb(path: Path, size: int) -> Path:
+    """A .tar.gz of one member of ``size`` zero bytes, streamed so the test never holds it in memory."""
+
+    class Zeros(io.RawIOBase):
+        def __init__(self) -> None:
+            self.left = size
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            n = min(len(buffer), self.left)
+            buffer[:n] = b"\0" * n
+            self.left -= n
+            return n
+
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        info = tarfile.TarInfo("data/zeros.bin")
+        info.size = size
+        tar.addfile(info, io.BufferedReader(Zeros()))
+    return path
+
+
+def test_archive_bomb_stops_at_the_byte_cap_naming_it(tmp_path: Path) -> None:
+    bomb = _bomb(tmp_path / "bomb.tar.gz", 64 * 1024**2)
+    assert bomb.stat().st_size < 1024**2
+    limits = UnpackLimits(max_file_bytes=1024**2, max_total_bytes=16 * 1024**2)
+    with pytest.raises(FirmwareImageError, match=r"unpacks to over 16\.0 MiB") as err:
+        FirmwareImage.open(bomb, limits=limits)
+    assert "UnpackLimits.max_total_bytes" in err.value.message
+    assert "SECURABLE_UNPACK_MAX_BYTES" in err.value.diagnostics and err.value.exit_code == 2
+
+
+def test_archive_bomb_stops_at_the_time_cap_naming_it(tmp_path: Path) -> None:
+    bomb = _bomb(tmp_path / "bomb.tar.gz", 64 * 1024**2)
+    limits = UnpackLimits(max_file_bytes=1024**2, max_seconds=0.001)
+    start = time.monotonic()
+    with pytest.raises(FirmwareImageError, match=r"took longer than 0\.001 s") as err:
+        FirmwareImage.open(bomb, limits=limits)
+    assert time.monotonic() - start < 5
+    assert "SECURABLE_UNPACK_MAX_SECONDS" in err.value.diagnostics
+
+
+def test_unpack_limits_from_the_environment() -> None:
+    limits = UnpackLimits.from_env(
+        {"SECURABLE_UNPACK_MAX_BYTES": "1024", "SECURABLE_UNPACK_MAX_SECONDS": "2.5"}
+    )
+    assert limits.max_total_bytes == 1024 and limits.max_seconds == 2.5
+    assert limits.max_entries == UnpackLimits().max_entries
+    with pytest.raises(UsageError, match="SECURABLE_UNPACK_MAX_ENTRIES='many'"):
+        UnpackLimits.from_env({"SECURABLE_UNPACK_MAX_ENTRIES": "many"})

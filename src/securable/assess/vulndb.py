@@ -33,10 +33,18 @@ from packaging.version import Version as PyPIVersion
 from securable.assess.sbom import Component, Inventory
 from securable.errors import VulnDBError
 
-__all__ = ["VulnDB", "VulnMatch"]
+__all__ = ["SkippedFile", "VulnDB", "VulnMatch"]
 
 RECORD_LIMIT = 8 * 1024 * 1024
 _SEMVER = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file of the vulnerability folder that gave no record, and why (reports name both)."""
+
+    path: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ def _family(ecosystem: str) -> str:
 class VulnDB:
     """OSV records from a folder (searched recursively for ``*.json``), indexed by ecosystem and name."""
 
-    def __init__(self, records: Iterable[dict[str, Any]], skipped: Iterable[str] = ()) -> None:
+    def __init__(self, records: Iterable[dict[str, Any]], skipped: Iterable[SkippedFile] = ()) -> None:
         self._index: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         self.skipped = list(skipped)
         self.count = 0
@@ -93,29 +101,36 @@ class VulnDB:
 
     @classmethod
     def load(cls, folder: Path) -> VulnDB:
-        """Read every OSV JSON record below ``folder``; other or unreadable files go to ``skipped``."""
+        """Read every OSV JSON record below ``folder``; each file that gives none goes to ``skipped``
+        with the reason, so a folder of malformed files is visibly not a clean bill of health."""
         if not folder.is_dir():
             raise VulnDBError(
                 f"vulnerability folder {folder} does not exist or is not a directory",
                 diagnostics="pass --vulndb a folder of OSV JSON records (an unpacked OSV export)",
             )
         records: list[dict[str, Any]] = []
-        skipped: list[str] = []
+        skipped: list[SkippedFile] = []
         for path in sorted(folder.rglob("*.json")):
-            try:
-                if path.stat().st_size > RECORD_LIMIT or not path.is_file():
-                    skipped.append(str(path))
-                    continue
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                skipped.append(str(path))
+            doc, why = _read_json(path)
+            if why:
+                skipped.append(SkippedFile(str(path), why))
                 continue
             docs = doc if isinstance(doc, list) else [doc]
-            for item in docs:
-                if isinstance(item, dict) and "id" in item and isinstance(item.get("affected"), list):
-                    records.append(item)
-                else:
-                    skipped.append(str(path))
+            usable = [
+                item
+                for item in docs
+                if isinstance(item, dict) and "id" in item and isinstance(item.get("affected"), list)
+            ]
+            records.extend(usable)
+            if len(usable) < len(docs):
+                skipped.append(
+                    SkippedFile(
+                        str(path),
+                        "not an OSV record (needs an 'id' and an 'affected' list)"
+                        if len(docs) == 1
+                        else f"{len(docs) - len(usable)} of {len(docs)} entries are not OSV records",
+                    )
+                )
         return cls(records, skipped)
 
     def match(self, inv: Inventory) -> list[VulnMatch]:
@@ -159,6 +174,25 @@ class VulnDB:
                         )
                     )
         return out
+
+
+def _read_json(path: Path) -> tuple[Any, str]:
+    """The parsed JSON of ``path`` and "", or None and why it cannot be used."""
+    try:
+        if not path.is_file():
+            return None, "not a regular file"
+        size = path.stat().st_size
+        if size > RECORD_LIMIT:
+            return None, f"larger than {RECORD_LIMIT // (1024 * 1024)} MiB"
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or exc})"
+    try:
+        return json.loads(text), ""
+    except ValueError as exc:
+        return None, f"not valid JSON ({exc})"
 
 
 def _affected(version: str, affected: dict[str, Any], order: Callable[[str], Any]) -> bool:

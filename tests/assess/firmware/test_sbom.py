@@ -179,15 +179,39 @@ def test_check_passes_when_nothing_affected(rootfs, vulndb: Path) -> None:  # ty
     assert [f.verdict for f in check.evaluate(rootfs.image())] == [Verdict.PASS]
 
 
-def test_without_vulndb_or_packages_is_inconclusive(image, make_rootfs) -> None:  # type: ignore[no-untyped-def]
-    assert [f.verdict for f in KnownVulnerabilitiesCheck().evaluate(image)] == [Verdict.INCONCLUSIVE]
-    empty = make_rootfs("empty")
-    empty.write("/etc/hostname", "x\n")
-    assert [f.verdict for f in SbomInventoryCheck().evaluate(empty.image())] == [Verdict.INCONCLUSIVE]
-    assert [f.verdict for f in KnownVulnerabilitiesCheck().evaluate(empty.image())] == [Verdict.INCONCLUSIVE]
-
-
 def test_missing_vulndb_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(VulnDBError) as info:
         VulnDB.load(tmp_path / "nope")
     assert info.value.exit_code == 2 and info.value.diagnostics
+
+
+@pytest.mark.parametrize("content", [None, "malformed"])
+def test_vulndb_without_usable_records_is_inconclusive_not_pass(rootfs, tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    if content:
+        (folder / "broken.json").write_text("{not json")
+        (folder / "notes.json").write_text(json.dumps({"hello": "not an OSV record"}))
+        (folder / "huge.json").write_bytes(b" " * (8 * 1024 * 1024 + 1))
+    rootfs.write("/var/lib/dpkg/status", "Package: openssl\nStatus: install ok installed\nVersion: 3.0.9-1\n")
+    check = KnownVulnerabilitiesCheck()
+    check.context = AssessmentContext(profile="nistir8425", vulndb=folder)
+    findings = list(check.evaluate(rootfs.image()))
+    assert [f.verdict for f in findings] == [Verdict.INCONCLUSIVE]
+    assert "no usable OSV record" in findings[0].message
+    reasons = {Path(s["file"]).name: s["reason"] for s in findings[0].evidence["skipped"]}
+    if content:
+        assert reasons["broken.json"].startswith("not valid JSON")
+        assert reasons["notes.json"].startswith("not an OSV record")
+        assert reasons["huge.json"] == "larger than 8 MiB"
+    else:
+        assert reasons == {} and "no JSON files" in findings[0].message
+
+
+def test_skipped_vulndb_files_are_named_with_the_reason(vulndb: Path) -> None:
+    db = VulnDB.load(vulndb)
+    assert db.count == 6
+    assert {Path(s.path).name: s.reason.split(" (")[0] for s in db.skipped} == {
+        "broken.json": "not valid JSON",
+        "notes.json": "not an OSV record",
+    }

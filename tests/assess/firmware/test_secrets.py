@@ -5,10 +5,10 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from securable.assess.checks.firmware._secret_scan import scan_file
 from securable.assess.checks.firmware.secrets_private_keys import PrivateKeysCheck
 from securable.assess.checks.firmware.secrets_ssh_host_keys import SshHostKeysCheck
 from securable.assess.checks.firmware.secrets_tokens import BakedCredentialsCheck
+from securable.assess.facts.secrets import scan_file
 from securable.assess.model import Verdict
 
 AWS_KEY = "AKIA" + "Z7QXWERTYUIOPLKJ"

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from securable.assess.facts._memo import fact
 from securable.assess.facts.accounts import Account, read_accounts
 from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
+from securable.assess.facts.secrets import SecretHit, scan_image
+from securable.assess.facts.ssh import SshServer, read_ssh_server
 from securable.assess.model import ImageFile, ImageView
+
+if TYPE_CHECKING:
+    from securable.assess.sbom import Inventory
 
 __all__ = ["FirmwareView"]
 
@@ -97,3 +103,20 @@ class FirmwareView:
     def has_init(self) -> bool:
         """True when the image has any init configuration (else 'nothing at boot' proves nothing)."""
         return has_init_configuration(self.image)
+
+    @fact
+    def ssh_server(self) -> SshServer | None:
+        """The image's SSH servers (OpenSSH, dropbear): how each is started and configured; None if none."""
+        return read_ssh_server(self.image, self.boot_entries)
+
+    @fact
+    def packages(self) -> Inventory:
+        """The software inventory (dpkg, opkg, Python metadata, os-release); empty when none is kept."""
+        from securable.assess.sbom import inventory  # cyclonedx is heavy: load it when asked
+
+        return inventory(self.image)
+
+    @fact
+    def secret_hits(self) -> list[SecretHit]:
+        """Every baked-in secret (private keys, tokens, literal passwords), from one pass over the files."""
+        return scan_image(self.image)

@@ -7,11 +7,16 @@ Two strategies, chosen so that no name from the archive ever becomes a path we w
   ``O_NOFOLLOW``; directories, symlinks, hard links, device nodes and FIFOs exist only in the index.
   A member whose name climbs out with ``..``, or whose parent is not a directory in the index, is
   skipped and reported. Absolute names are taken as relative to the image root (that is what they
-  mean inside a firmware image). Counts and bytes are bounded, so an archive bomb stops early.
+  mean inside a firmware image). An archive that ends without its end-of-archive marker (cut at
+  a block boundary, which :mod:`tarfile` would otherwise take as the end) is refused as truncated.
 * **squashfs** — ``unsquashfs -no-xattrs`` into ``root/`` of the private folder (squashfs-tools
   4.5.1+ refuses names that escape and writing through symlinks). Its listing is checked first
   (entry count, total size, no ``..`` names), and afterwards the tree is re-walked with ``lstat``:
   device nodes, FIFOs and sockets are indexed and then removed from disk.
+
+Every strategy runs under :class:`UnpackLimits` — entries, bytes and wall time — checked while
+unpacking, so an archive bomb stops at the cap with a message naming it and the environment
+variable that raises it.
 
 Python's own tar ``data`` filter is not used on purpose: it strips setuid/setgid and group/other
 write bits and refuses absolute symlinks and device nodes, which are exactly the facts the firmware
@@ -24,26 +29,102 @@ import os
 import stat
 import subprocess
 import tarfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import IO, Self
 
 from securable.assess.model import FileKind, ImageFile
-from securable.errors import FirmwareImageError
+from securable.errors import FirmwareImageError, UsageError
 
 _SQUASHFS_MAGIC = (b"hsqs", b"sqsh")
 _FIX_SQUASHFS = "check the image with `unsquashfs -s`, or unpack it and pass the folder with --firmware DIR"
-_FIX_BOMB = "unpack the image yourself and pass the folder with --firmware DIR, or raise the limit"
+_FIX_TRUNCATED = (
+    "get a complete copy of the image (compare its size or checksum with the source), "
+    "or pass the unpacked folder with --firmware DIR"
+)
+# The environment variable that raises each cap (no command-line option exists for them).
+ENV_VARS = {
+    "max_entries": "SECURABLE_UNPACK_MAX_ENTRIES",
+    "max_total_bytes": "SECURABLE_UNPACK_MAX_BYTES",
+    "max_file_bytes": "SECURABLE_UNPACK_MAX_FILE_BYTES",
+    "max_seconds": "SECURABLE_UNPACK_MAX_SECONDS",
+}
+
+
+def _fix_cap(cap: str) -> str:
+    return (
+        f"unpack the image yourself and pass the folder with --firmware DIR, or raise the cap "
+        f"(UnpackLimits.{cap}, environment variable {ENV_VARS[cap]})"
+    )
+
+
+_FIX_BOMB = _fix_cap("max_total_bytes")
 
 
 @dataclass(frozen=True)
 class UnpackLimits:
-    """Bounds on what unpacking may cost. Defaults fit real router/camera images with room to spare."""
+    """Bounds on what unpacking may cost. Defaults fit real router/camera images with room to spare.
+
+    ``max_total_bytes`` bounds the uncompressed tar stream (what must be decompressed, stored or
+    not) and the apparent size of a squashfs image; ``max_seconds`` the wall time of unpacking.
+    Each can be raised without code through the environment (:data:`ENV_VARS`, read by
+    :meth:`from_env`).
+    """
 
     max_entries: int = 500_000
-    max_total_bytes: int = 4 * 1024**3  # bytes written to disk (tar) / apparent size (squashfs)
+    max_total_bytes: int = 4 * 1024**3
     max_file_bytes: int = 64 * 1024**2  # per tar member; the rest of a bigger member is not stored
-    unsquashfs_timeout: float = 600.0
+    max_seconds: float = 600.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> UnpackLimits:
+        """The defaults, with any cap the environment sets (``SECURABLE_UNPACK_MAX_BYTES=…``)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_VARS[f.name], "").strip()
+            if not raw:
+                continue
+            try:
+                value = float(raw) if f.name == "max_seconds" else int(raw)
+            except ValueError:
+                value = -1
+            if value <= 0:
+                raise UsageError(
+                    f"{ENV_VARS[f.name]}={raw!r} is not a positive number",
+                    diagnostics=f"set {ENV_VARS[f.name]} to a positive "
+                    + ("number of seconds" if f.name == "max_seconds" else "integer")
+                    + " or unset it",
+                )
+            values[f.name] = value
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+class _Deadline:
+    """The wall-time cap of one unpacking; :meth:`check` raises once it has passed."""
+
+    def __init__(self, source: Path, limits: UnpackLimits) -> None:
+        self.source = source
+        self.seconds = limits.max_seconds
+        self.end = time.monotonic() + limits.max_seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise FirmwareImageError(
+                f"unpacking firmware archive '{self.source}' took longer than {self.seconds:g} s "
+                "(UnpackLimits.max_seconds); stopped as a possible archive bomb",
+                diagnostics=_fix_cap("max_seconds"),
+            )
 
 
 @dataclass
@@ -120,11 +201,14 @@ def _add_parents(out: Unpacked, parts: list[str]) -> bool:
     return True
 
 
-def _copy_bounded(src: object, fd: int, limit: int) -> int:
+_CHUNK = 1 << 20
+
+
+def _copy_bounded(src: IO[bytes], fd: int, limit: int, deadline: _Deadline) -> int:
     written = 0
-    read = getattr(src, "read")  # noqa: B009 - tarfile's ExFileObject has no useful static type
     while written < limit:
-        chunk = read(min(1 << 20, limit - written))
+        deadline.check()
+        chunk = src.read(min(_CHUNK, limit - written))
         if not chunk:
             break
         view = memoryview(chunk)
@@ -135,22 +219,78 @@ def _copy_bounded(src: object, fd: int, limit: int) -> int:
     return written
 
 
+def _drain(src: IO[bytes], deadline: _Deadline) -> None:
+    """Read (and drop) the rest of a member in large chunks, under the deadline.
+
+    Left to :mod:`tarfile`, skipping a member decompresses it in 10 KiB steps with no way to stop.
+    """
+    while True:
+        deadline.check()
+        if not src.read(_CHUNK):
+            return
+
+
+_HEADER_ERRORS = {
+    "EOFHeaderError": "marker",  # a zero block: the proper end
+    "EmptyHeaderError": "it ends without the end-of-archive marker",
+    "TruncatedHeaderError": "it ends inside a member header",
+}
+
+
+class _EndOfArchive:
+    """Why :mod:`tarfile` stopped reading headers: ``marker`` for the proper end, else what went wrong.
+
+    :mod:`tarfile` ends iteration silently on a missing, short or garbled header after the first
+    member; the archive's own end-of-archive marker (a zero block) is the only proof it is whole.
+    """
+
+    def __init__(self) -> None:
+        self.reason = ""
+
+    def tarinfo_class(self) -> type[tarfile.TarInfo]:
+        watch = self
+
+        class WatchedTarInfo(tarfile.TarInfo):
+            @classmethod
+            def fromtarfile(cls, tar: tarfile.TarFile) -> Self:
+                try:
+                    return super().fromtarfile(tar)
+                except tarfile.HeaderError as exc:  # its subclasses are not in the typing stubs
+                    watch.reason = _HEADER_ERRORS.get(
+                        type(exc).__name__, f"a member header is damaged ({exc})"
+                    )
+                    raise
+
+        return WatchedTarInfo
+
+
 def unpack_tar(archive: Path, workdir: Path, limits: UnpackLimits) -> Unpacked:
     """Index a tar archive and store its regular files' bytes as numbered blobs under ``workdir/blobs``."""
     blob_dir = workdir / "blobs"
     blob_dir.mkdir(mode=0o700)
     out = Unpacked()
     out.index["/"] = ImageFile("/", FileKind.DIRECTORY, stat.S_IFDIR | 0o755, 0)
-    total = 0
     count = 0
     blob_count = 0
+    deadline = _Deadline(archive, limits)
+    end = _EndOfArchive()
     try:
-        with tarfile.open(archive, mode="r|*") as tar:
+        with tarfile.open(archive, mode="r|*", bufsize=_CHUNK, tarinfo=end.tarinfo_class()) as tar:
             for member in tar:
+                deadline.check()
                 count += 1
                 if count > limits.max_entries:
                     raise FirmwareImageError(
-                        f"firmware archive '{archive}' has more than {limits.max_entries} entries; "
+                        f"firmware archive '{archive}' has more than {limits.max_entries} entries "
+                        "(UnpackLimits.max_entries); refused as a possible archive bomb",
+                        diagnostics=_fix_cap("max_entries"),
+                    )
+                # tar.offset is where the next header starts in the uncompressed stream: what
+                # reading this member through costs, whether its bytes are stored or skipped.
+                if tar.offset > limits.max_total_bytes:
+                    raise FirmwareImageError(
+                        f"firmware archive '{archive}' unpacks to over {_size(limits.max_total_bytes)} "
+                        f"({limits.max_total_bytes} bytes, UnpackLimits.max_total_bytes); "
                         "refused as a possible archive bomb",
                         diagnostics=_FIX_BOMB,
                     )
@@ -202,16 +342,14 @@ def unpack_tar(archive: Path, workdir: Path, limits: UnpackLimits) -> Unpacked:
                     blob_count += 1
                     name = str(blob_count)
                     keep = min(member.size, limits.max_file_bytes)
-                    if total + keep > limits.max_total_bytes:
-                        raise FirmwareImageError(
-                            f"firmware archive '{archive}' unpacks to over {limits.max_total_bytes} bytes",
-                            diagnostics=_FIX_BOMB,
-                        )
                     fd = os.open(blob_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
                     try:
-                        total += _copy_bounded(src, fd, keep) if src is not None else 0
+                        if src is not None:
+                            _copy_bounded(src, fd, keep, deadline)
                     finally:
                         os.close(fd)
+                    if src is not None and member.size > keep and not member.issparse():
+                        _drain(src, deadline)  # sparse holes cost nothing to skip; data does
                     if member.size > keep:
                         out.notes.append(
                             f"stored only the first {keep} bytes of a large member: {member.name!r}"
@@ -234,6 +372,12 @@ def unpack_tar(archive: Path, workdir: Path, limits: UnpackLimits) -> Unpacked:
             f"firmware archive '{archive}' is damaged or unreadable ({exc})",
             diagnostics="check the archive (e.g. `tar tvf`) or pass the unpacked folder with --firmware DIR",
         ) from None
+    if end.reason != "marker":
+        raise FirmwareImageError(
+            f"firmware archive '{archive}' looks truncated: {end.reason or 'it ends early'}, "
+            f"after {count} members",
+            diagnostics=_FIX_TRUNCATED,
+        )
     return out
 
 
@@ -243,7 +387,7 @@ def _squashfs_listing(image: Path, limits: UnpackLimits) -> None:
         proc = subprocess.run(
             ["unsquashfs", "-lln", "-d", "", str(image)],
             capture_output=True,
-            timeout=limits.unsquashfs_timeout,
+            timeout=limits.max_seconds,
             check=False,
         )
     except FileNotFoundError:
@@ -253,8 +397,9 @@ def _squashfs_listing(image: Path, limits: UnpackLimits) -> None:
         ) from None
     except subprocess.TimeoutExpired:
         raise FirmwareImageError(
-            f"listing squashfs image '{image}' took longer than {limits.unsquashfs_timeout:.0f} s",
-            diagnostics="unpack the image yourself and pass the folder with --firmware DIR",
+            f"listing squashfs image '{image}' took longer than {limits.max_seconds:g} s "
+            "(UnpackLimits.max_seconds)",
+            diagnostics=_fix_cap("max_seconds"),
         ) from None
     if proc.returncode != 0:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["unknown error"]
@@ -265,8 +410,9 @@ def _squashfs_listing(image: Path, limits: UnpackLimits) -> None:
     lines = proc.stdout.splitlines()
     if len(lines) > limits.max_entries:
         raise FirmwareImageError(
-            f"squashfs image '{image}' has more than {limits.max_entries} entries; refused as a bomb",
-            diagnostics=_FIX_BOMB,
+            f"squashfs image '{image}' has more than {limits.max_entries} entries "
+            "(UnpackLimits.max_entries); refused as a bomb",
+            diagnostics=_fix_cap("max_entries"),
         )
     total = 0
     for line in lines:
@@ -283,26 +429,29 @@ def _squashfs_listing(image: Path, limits: UnpackLimits) -> None:
             )
     if total > limits.max_total_bytes:
         raise FirmwareImageError(
-            f"squashfs image '{image}' unpacks to more than {limits.max_total_bytes} bytes; refused",
+            f"squashfs image '{image}' unpacks to more than {_size(limits.max_total_bytes)} "
+            f"({limits.max_total_bytes} bytes, UnpackLimits.max_total_bytes); refused",
             diagnostics=_FIX_BOMB,
         )
 
 
 def unpack_squashfs(image: Path, workdir: Path, limits: UnpackLimits) -> Path:
     """Extract with ``unsquashfs`` into ``workdir/root`` and return that folder."""
+    started = time.monotonic()
     _squashfs_listing(image, limits)
     root = workdir / "root"
     try:
         proc = subprocess.run(
             ["unsquashfs", "-no-xattrs", "-no-progress", "-d", str(root), str(image)],
             capture_output=True,
-            timeout=limits.unsquashfs_timeout,
+            timeout=max(0.0, limits.max_seconds - (time.monotonic() - started)),
             check=False,
         )
     except subprocess.TimeoutExpired:
         raise FirmwareImageError(
-            f"unpacking squashfs image '{image}' took longer than {limits.unsquashfs_timeout:.0f} s",
-            diagnostics="unpack the image yourself and pass the folder with --firmware DIR",
+            f"unpacking squashfs image '{image}' took longer than {limits.max_seconds:g} s "
+            "(UnpackLimits.max_seconds)",
+            diagnostics=_fix_cap("max_seconds"),
         ) from None
     # exit 2 = non-fatal errors (e.g. device nodes it could not create as a normal user): keep going.
     if proc.returncode not in (0, 2) or not root.is_dir():
@@ -332,8 +481,10 @@ def walk_tree(root: Path, limits: UnpackLimits) -> Iterator[tuple[str, os.stat_r
                 count += 1
                 if count > limits.max_entries:
                     raise FirmwareImageError(
-                        f"firmware folder '{root}' has more than {limits.max_entries} entries",
-                        diagnostics="point --firmware at the root filesystem only",
+                        f"firmware folder '{root}' has more than {limits.max_entries} entries "
+                        "(UnpackLimits.max_entries)",
+                        diagnostics=f"point --firmware at the root filesystem only, or raise the cap "
+                        f"({ENV_VARS['max_entries']})",
                     )
                 path = f"{rel}/{entry.name}"
                 try:

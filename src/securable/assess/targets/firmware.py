@@ -158,8 +158,11 @@ class FirmwareImage:
     def open(
         cls, path: str | os.PathLike[str], *, vulndb: Path | None = None, limits: UnpackLimits | None = None
     ) -> FirmwareImage:
-        """Open a folder, tar archive or squashfs image; raises :class:`FirmwareImageError` for bad input."""
-        limits = limits or UnpackLimits()
+        """Open a folder, tar archive or squashfs image; raises :class:`FirmwareImageError` for bad input.
+
+        ``limits`` default to :meth:`UnpackLimits.from_env` (the defaults, raised by environment).
+        """
+        limits = limits or UnpackLimits.from_env()
         source = Path(path)
         if not source.exists():
             raise FirmwareImageError(

@@ -10,13 +10,6 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-HOST_KEY_GLOBS = (
-    "/etc/ssh/ssh_host_*key",
-    "/etc/ssh/*host*_key",
-    "/etc/dropbear/*host_key*",
-    "/etc/dropbear/dropbear_*",
-)
-
 
 def describe_key(block: bytes) -> dict[str, Any]:
     """Type, size and SHA-256 fingerprint of the public half; ``encrypted`` when a passphrase guards it."""

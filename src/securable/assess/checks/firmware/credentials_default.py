@@ -6,11 +6,11 @@ import time
 from collections.abc import Iterable
 from typing import ClassVar
 
-from securable.assess.check import FirmwareCheck, NotApplicable
-from securable.assess.checks.firmware._common import no_accounts
+from securable.assess.check import FirmwareCheck, NotApplicable, Remediation
+from securable.assess.checks.firmware._common import no_accounts, no_password_hashes
 from securable.assess.checks.firmware._crypt import scheme_of, verify
 from securable.assess.credentials import default_credentials
-from securable.assess.facts.accounts import PASSWD, Account
+from securable.assess.facts.accounts import Account
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import Finding, Location, Severity, Verdict
 
@@ -38,21 +38,25 @@ class DefaultPasswordCheck(FirmwareCheck):
     title = "No account uses a default or well-known password"
     severity = Severity.CRITICAL
     budget_seconds: ClassVar[float] = 30.0
+    remediation = Remediation(
+        summary="Ship no shared password: give each unit its own random password (printed on its "
+        "label) or make the user choose one at first use, and lock accounts nobody logs in to.",
+        example="# at manufacturing, per unit:\n"
+        "printf 'root:%s\\n' \"$(openssl rand -base64 12)\" | chpasswd",
+        references=("nistir8425:IAC-1b", "en303645:5.1-1", "en303645:5.1-2", "cra:I.2.d"),
+    )
 
     def applies(self, target: FirmwareView) -> NotApplicable | None:
-        return no_accounts() if target.accounts is None else None
+        if target.accounts is None:
+            return no_accounts()
+        if not any(a.hashed for a in target.accounts):
+            return no_password_hashes(
+                "no account has a password hash to test (all locked, empty or unknown)", len(target.accounts)
+            )
+        return None
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        accounts = image.accounts or []
-        hashed = [a for a in accounts if a.hashed]
-        if not hashed:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE,
-                "no account has a password hash to test (all locked, empty or unknown)",
-                location=Location(path=PASSWD),
-            )
-            return
+        hashed = [a for a in target.accounts or [] if a.hashed]
         deadline = time.monotonic() + self.budget_seconds
         clean, failed = [], False
         for account in hashed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import FirmwareCheck, NotApplicable
+from securable.assess.check import FirmwareCheck, NotApplicable, Remediation
 from securable.assess.checks.firmware._common import no_accounts
 from securable.assess.facts.accounts import PASSWD
 from securable.assess.facts.firmware import FirmwareView
@@ -24,13 +24,18 @@ class EmptyPasswordCheck(FirmwareCheck):
     id = "fw.credentials.empty-password"
     title = "No account with an empty password"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Lock every account that has no password and have the device set a unique or "
+        "user-chosen password at first use.",
+        example="passwd -l root    # or in /etc/shadow: root:!:19000:0:99999:7:::",
+        references=("nistir8425:IAC-1b", "en303645:5.1-1", "cra:I.2.d"),
+    )
 
     def applies(self, target: FirmwareView) -> NotApplicable | None:
         return no_accounts() if target.accounts is None else None
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        accounts = image.accounts or []
+        accounts = target.accounts or []
         empty = [a for a in accounts if a.empty]
         for account in empty:
             yield self.finding(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import FirmwareCheck, NotApplicable
-from securable.assess.checks.firmware._common import no_accounts
+from securable.assess.check import FirmwareCheck, NotApplicable, Remediation
+from securable.assess.checks.firmware._common import no_accounts, no_password_hashes
 from securable.assess.checks.firmware._crypt import scheme_of
 from securable.assess.facts.accounts import PASSWD
 from securable.assess.facts.firmware import FirmwareView
@@ -25,22 +25,27 @@ class WeakPasswordHashCheck(FirmwareCheck):
     id = "fw.credentials.weak-hash"
     title = "Password hashes use a strong algorithm and are kept in shadow"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="Keep password hashes in /etc/shadow (mode 0640 or stricter) and make them with "
+        "yescrypt or SHA-512 crypt; re-set passwords stored with DES or MD5 crypt.",
+        example="# /etc/login.defs\n"
+        "ENCRYPT_METHOD YESCRYPT\n"
+        '# busybox: CONFIG_FEATURE_DEFAULT_PASSWD_ALGO="sha512"',
+        references=("nistir8425:DP-1", "en303645:5.4-1", "en303645:5.1-3", "cra:I.2.e"),
+    )
 
     def applies(self, target: FirmwareView) -> NotApplicable | None:
-        return no_accounts() if target.accounts is None else None
+        if target.accounts is None:
+            return no_accounts()
+        if not any(a.hashed and a.password for a in target.accounts):
+            return no_password_hashes(
+                "no account has a password hash (all locked, empty or without a shadow entry)",
+                len(target.accounts),
+            )
+        return None
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        accounts = image.accounts or []
-        hashed = [a for a in accounts if a.hashed and a.password]
-        if not hashed:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE,
-                "no account has a password hash (all locked, empty or without a shadow entry)",
-                location=Location(path=PASSWD),
-                evidence={"accounts": len(accounts)},
-            )
-            return
+        hashed = [a for a in target.accounts or [] if a.hashed and a.password]
         failed = False
         for account in hashed:
             assert account.password is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from securable.assess.check import FirmwareCheck
+from securable.assess.check import FirmwareCheck, Remediation
 from securable.assess.checks.firmware._common import children, config_lines
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
@@ -49,6 +49,15 @@ class SecurityLoggingCheck(FirmwareCheck):
     id = "fw.logging.security-log"
     title = "Security-relevant events are logged, not discarded"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="Ship a logging daemon and keep authentication and system events, persistently or "
+        "forwarded to a collector; remove rules that send everything to /dev/null.",
+        example="# /etc/rsyslog.conf\n"
+        "auth,authpriv.*  /var/log/auth.log\n"
+        "*.*;auth,authpriv.none  -/var/log/syslog\n"
+        "# journald: Storage=persistent (or ForwardToSyslog=yes)",
+        references=("nistir8425:CSA-1", "en303645:5.7-2", "cra:I.2.l"),
+    )
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
         image = target

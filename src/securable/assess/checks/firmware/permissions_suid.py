@@ -6,7 +6,7 @@ import stat
 from collections.abc import Iterable
 from typing import ClassVar
 
-from securable.assess.check import FirmwareCheck
+from securable.assess.check import FirmwareCheck, NotApplicable, Remediation
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
     FileKind,
@@ -69,16 +69,26 @@ class SuidProgramsCheck(FirmwareCheck):
     title = "Only expected set-user-ID and set-group-ID programs"
     severity = Severity.MEDIUM
     allowed: ClassVar[dict[str, str]] = ALLOWED
+    remediation = Remediation(
+        summary="Clear the set-ID bit on programs that do not need it, never set it on scripts or "
+        "busybox, and give a program that needs one privilege a file capability instead.",
+        example="chmod u-s,g-s rootfs/usr/sbin/fw-tool\n"
+        "setcap cap_net_raw+ep rootfs/usr/bin/ping    # instead of suid",
+        references=("nistir8425:IAC-1c", "en303645:5.6-7", "cra:I.2.j", "cra:I.2.k"),
+    )
+
+    def applies(self, target: FirmwareView) -> NotApplicable | None:
+        if not any(e.kind is FileKind.FILE for e in target.files()):
+            return NotApplicable("the image has no regular files", location=Location(path="/"))
+        return None
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
         image = target
-        regular = 0
         expected: list[str] = []
         failed = False
         for entry in image.files():
             if entry.kind is not FileKind.FILE:
                 continue
-            regular += 1
             bits = entry.mode & (stat.S_ISUID | stat.S_ISGID)
             if not bits:
                 continue
@@ -110,11 +120,7 @@ class SuidProgramsCheck(FirmwareCheck):
                 else self.severity,
                 evidence={"mode": oct(stat.S_IMODE(entry.mode)), "uid": entry.uid, "gid": entry.gid},
             )
-        if regular == 0:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE, "the image has no regular files", location=Location(path="/")
-            )
-        elif not failed:
+        if not failed:
             yield self.finding(
                 Verdict.PASS,
                 f"{len(expected)} set-ID programs, all expected",

@@ -6,11 +6,12 @@ import stat
 from collections.abc import Iterable
 from typing import ClassVar
 
-from securable.assess.check import FirmwareCheck
+from securable.assess.check import FirmwareCheck, NotApplicable, Remediation
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
     FileKind,
     Finding,
+    ImageFile,
     Location,
     Severity,
     Verdict,
@@ -35,6 +36,10 @@ PROTECTED = (
 )
 
 
+def _protected(entry: ImageFile) -> bool:
+    return (entry.path + "/").startswith(PROTECTED) and entry.kind in (FileKind.FILE, FileKind.DIRECTORY)
+
+
 class WorldWritableCheck(FirmwareCheck):
     """Files and directories under ``/etc``, ``/boot``, the binary and library directories, ``/opt``
     and ``/root`` that any user may write (directories without the sticky bit).
@@ -48,29 +53,30 @@ class WorldWritableCheck(FirmwareCheck):
     title = "No world-writable system, boot or init files"
     severity = Severity.HIGH
     max_findings: ClassVar[int] = 50
+    remediation = Remediation(
+        summary="Remove the write bit for others from system, boot and init paths in the image "
+        "build; a shared directory that must stay writable gets the sticky bit.",
+        example="chmod o-w rootfs/etc/init.d/rcS    # or buildroot's device table:\n"
+        "/etc/init.d/rcS  f  755  0  0  -  -  -  -  -",
+        references=("nistir8425:IAC-1c", "en303645:5.6-7", "cra:I.2.f", "cra:I.2.d"),
+    )
+
+    def applies(self, target: FirmwareView) -> NotApplicable | None:
+        if not any(_protected(e) for e in target.files()):
+            return NotApplicable("no system, boot or init paths in the image", location=Location(path="/etc"))
+        return None
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
         checked = 0
         bad = []
-        for entry in image.files():
-            if not (entry.path + "/").startswith(PROTECTED) or entry.kind not in (
-                FileKind.FILE,
-                FileKind.DIRECTORY,
-            ):
+        for entry in target.files():
+            if not _protected(entry):
                 continue
             checked += 1
             if entry.mode & stat.S_IWOTH and not (
                 entry.kind is FileKind.DIRECTORY and entry.mode & stat.S_ISVTX
             ):
                 bad.append(entry)
-        if checked == 0:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE,
-                "no system, boot or init paths in the image",
-                location=Location(path="/etc"),
-            )
-            return
         for entry in bad[: self.max_findings]:
             yield self.finding(
                 Verdict.FAIL,

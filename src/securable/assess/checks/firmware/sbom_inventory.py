@@ -6,34 +6,34 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 
-from securable.assess.check import FirmwareCheck
-from securable.assess.checks.firmware._common import cached
+from securable.assess.check import FirmwareCheck, Remediation
 from securable.assess.facts.firmware import FirmwareView
-from securable.assess.model import Finding, ImageView, Location, Verdict
-from securable.assess.sbom import Inventory, inventory, to_cyclonedx_json
-
-
-def image_inventory(image: ImageView) -> Inventory:
-    """The inventory of ``image``, read once per image and shared by the SBOM checks."""
-    return cached(image, "inventory", lambda: inventory(image))
+from securable.assess.model import Finding, Location, Verdict
+from securable.assess.sbom import to_cyclonedx_json
 
 
 class SbomInventoryCheck(FirmwareCheck):
-    """Builds the software inventory from dpkg and opkg status files, Python package metadata and
-    ``os-release``, and emits it as a CycloneDX 1.6 SBOM in the finding's evidence (``cyclonedx``).
+    """Builds the software inventory (the ``packages`` fact: dpkg and opkg status files, Python
+    package metadata and ``os-release``) and emits it as a CycloneDX 1.6 SBOM in the finding's
+    evidence (``cyclonedx``).
 
     Without an inventory nobody can tell whether a newly published vulnerability affects the
-    product. ``inconclusive`` when the image holds no package metadata (a static build): then the
-    SBOM must come from the build system and be declared. Fix: keep the package database in the
-    image or ship a build-time SBOM with each release.
+    product. ``inconclusive`` (not "not applicable": the image has components, we cannot see them)
+    when the image holds no package metadata (a static build): then the SBOM must come from the
+    build system and be declared.
     """
 
     id = "fw.sbom.inventory"
     title = "Software inventory (SBOM) of the image"
+    remediation = Remediation(
+        summary="Keep the package database in the image, or generate an SBOM at build time and "
+        "ship it with each release (and declare it in product.yaml).",
+        example='# Yocto: INHERIT += "create-spdx"\n# buildroot: make legal-info / show-info > sbom.json',
+        references=("nistir8425:AI-2", "en303645:5.2-3", "cra:II.1"),
+    )
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        inv = image_inventory(image)
+        inv = target.packages
         if not inv.components:
             yield self.finding(
                 Verdict.INCONCLUSIVE,

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable
 
-from securable.assess.check import FirmwareCheck
-from securable.assess.checks.firmware._keys import HOST_KEY_GLOBS, describe_key
-from securable.assess.checks.firmware._secret_scan import scan_image
+from securable.assess.check import FirmwareCheck, Remediation
+from securable.assess.checks.firmware._keys import describe_key
 from securable.assess.facts.firmware import FirmwareView
+from securable.assess.facts.ssh import is_host_key_path
 from securable.assess.model import Finding, Location, Severity, Verdict
-
-
-def is_host_key_path(path: str) -> bool:
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in HOST_KEY_GLOBS)
 
 
 class PrivateKeysCheck(FirmwareCheck):
@@ -29,10 +24,17 @@ class PrivateKeysCheck(FirmwareCheck):
     id = "fw.secrets.private-keys"
     title = "No private keys baked into the image"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Remove the key from the image; generate each unit's key on the device (first boot "
+        "or manufacturing, in a secure element where there is one) and ship only public keys and "
+        "certificates. Treat the shipped key as compromised and revoke what it signed.",
+        example="openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out /data/device.key"
+        "    # on the device, at first boot",
+        references=("nistir8425:DP-1", "en303645:5.4-3", "en303645:5.4-4", "cra:I.2.e"),
+    )
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        hits = [h for h in scan_image(image) if h.kind == "private-key" and not is_host_key_path(h.path)]
+        hits = [h for h in target.secret_hits if h.kind == "private-key" and not is_host_key_path(h.path)]
         for hit in hits:
             info = describe_key(hit.key_block)
             yield self.finding(

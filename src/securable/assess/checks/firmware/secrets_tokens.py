@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-from securable.assess.check import FirmwareCheck
-from securable.assess.checks.firmware._secret_scan import scan_image
+from securable.assess.check import FirmwareCheck, Remediation
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import Finding, Location, Severity, Verdict
 
@@ -26,10 +25,16 @@ class BakedCredentialsCheck(FirmwareCheck):
     title = "No cloud keys, tokens or passwords baked into files"
     severity = Severity.HIGH
     max_findings: ClassVar[int] = 50
+    remediation = Remediation(
+        summary="Take the credential out of the image and revoke it; provision per-device "
+        "credentials at manufacturing or first connection, and keep vendor cloud keys off the device.",
+        example="# instead of aws_access_key_id = AKIA... in /etc/app/cloud.conf:\n"
+        "# fetch a per-device token at enrolment, signed by the device key",
+        references=("nistir8425:DP-1", "en303645:5.4-3", "en303645:5.1-1", "cra:I.2.e"),
+    )
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        hits = [h for h in scan_image(image) if h.kind != "private-key"]
+        hits = [h for h in target.secret_hits if h.kind != "private-key"]
         for hit in hits[: self.max_findings]:
             generic = hit.kind == "password-assignment"
             yield self.finding(

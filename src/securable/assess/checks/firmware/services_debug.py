@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
-from securable.assess.check import FirmwareCheck
-from securable.assess.checks.firmware._daemons import find_programs
+from securable.assess.check import Remediation
+from securable.assess.checks.firmware._daemons import BootServiceCheck, find_programs
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import Finding, Location, Severity, Verdict
 
@@ -17,7 +18,7 @@ _PROGRAMS = re.compile(
 )
 
 
-class DebugServicesCheck(FirmwareCheck):
+class DebugServicesCheck(BootServiceCheck):
     """Debug agents started at boot: ``gdbserver``, ``lldb-server``, Android ``adbd``, Yocto's
     ``tcf-agent``, ``frida-server``, and netcat/socat listeners that hand out a shell.
 
@@ -30,17 +31,20 @@ class DebugServicesCheck(FirmwareCheck):
     id = "fw.services.debug"
     title = "No debug agents or shell listeners started at boot"
     severity = Severity.CRITICAL
+    no_init_message: ClassVar[str] = (
+        "no init configuration found: cannot tell whether debug services start at boot"
+    )
+    remediation = Remediation(
+        summary="Build production images without debug agents (or their init entries); where field "
+        "debugging is needed, gate it behind an authenticated, per-device unlock.",
+        example="# Yocto: remove from the production image\n"
+        'EXTRA_IMAGE_FEATURES:remove = "debug-tweaks tools-debug"\n'
+        "rm rootfs/etc/init.d/S99gdbserver",
+        references=("nistir8425:IAC-1a", "en303645:5.6-4", "en303645:5.6-1", "cra:I.2.j"),
+    )
 
-    def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        if not image.has_init:
-            yield self.finding(
-                Verdict.INCONCLUSIVE,
-                "no init configuration found: cannot tell whether debug services start at boot",
-                location=Location(path="/etc"),
-            )
-            return
-        entries = image.boot_entries
+    def inspect(self, target: FirmwareView) -> Iterable[Finding]:
+        entries = target.boot_entries
         hits = list(find_programs(entries, _PROGRAMS))
         for hit in hits:
             program = hit.program.split()[0]

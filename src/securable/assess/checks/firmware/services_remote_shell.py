@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
-from securable.assess.check import FirmwareCheck
-from securable.assess.checks.firmware._daemons import find_programs
+from securable.assess.check import Remediation
+from securable.assess.checks.firmware._daemons import BootServiceCheck, find_programs
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import Finding, Location, Severity, Verdict
 
@@ -16,7 +17,7 @@ _PROGRAMS = re.compile(
 _INETD_SERVICES = {"telnet", "login", "shell", "exec"}
 
 
-class RemoteShellServicesCheck(FirmwareCheck):
+class RemoteShellServicesCheck(BootServiceCheck):
     """Telnet and the r-services started at boot by inetd/xinetd, init scripts (SysV, busybox,
     OpenWrt procd), inittab, systemd units or sockets, or ``@reboot`` cron lines.
 
@@ -28,18 +29,21 @@ class RemoteShellServicesCheck(FirmwareCheck):
     id = "fw.services.remote-shell"
     title = "No telnet or r-services started at boot"
     severity = Severity.HIGH
+    no_init_message: ClassVar[str] = (
+        "no init configuration (inittab, init.d, systemd, inetd) found: cannot tell what starts at boot"
+    )
+    remediation = Remediation(
+        summary="Remove telnetd and the r-services from the image, or at least from every boot path "
+        "(inetd.conf, init scripts, systemd units, cron @reboot); offer SSH with per-device "
+        "credentials instead.",
+        example="# /etc/inetd.conf: delete the line\n"
+        "telnet stream tcp nowait root /usr/sbin/telnetd telnetd\n"
+        "# busybox: CONFIG_TELNETD=n",
+        references=("nistir8425:IAC-1a", "nistir8425:DP-3", "en303645:5.6-1", "en303645:5.5-1", "cra:I.2.j"),
+    )
 
-    def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        if not image.has_init:
-            yield self.finding(
-                Verdict.INCONCLUSIVE,
-                "no init configuration (inittab, init.d, systemd, inetd) found: "
-                "cannot tell what starts at boot",
-                location=Location(path="/etc"),
-            )
-            return
-        entries = image.boot_entries
+    def inspect(self, target: FirmwareView) -> Iterable[Finding]:
+        entries = target.boot_entries
         hits = list(find_programs(entries, _PROGRAMS))
         for entry in entries:
             inetd = entry.mechanism in ("inetd", "xinetd") and entry.name in _INETD_SERVICES

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
-from securable.assess.check import FirmwareCheck
+from securable.assess.check import Remediation
 from securable.assess.checks.firmware._common import is_shell
+from securable.assess.checks.firmware._daemons import BootServiceCheck
 from securable.assess.facts.boot import BootEntry
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import Finding, Location, Severity, Verdict
@@ -46,7 +48,7 @@ def _inittab_console(entry: BootEntry) -> str:
     return tty
 
 
-class SerialConsoleCheck(FirmwareCheck):
+class SerialConsoleCheck(BootServiceCheck):
     """Console and serial-line entries (``/etc/inittab`` for sysvinit and busybox, systemd
     ``serial-getty@``/``console-getty`` units and their drop-ins) that start a shell directly,
     use getty autologin, ``login -f``, or a shell as getty's login program.
@@ -60,19 +62,19 @@ class SerialConsoleCheck(FirmwareCheck):
     id = "fw.services.serial-console"
     title = "Serial consoles require a login"
     severity = Severity.HIGH
+    no_init_message: ClassVar[str] = "no init configuration found: cannot tell what runs on the consoles"
+    no_init_path: ClassVar[str] = "/etc/inittab"
+    remediation = Remediation(
+        summary="Run getty with the normal login program on every console (no autologin, no shell "
+        "as login program, no 'login -f'), or disable the serial console in production builds.",
+        example="# /etc/inittab (busybox)\nttyS0::respawn:/sbin/getty -L ttyS0 115200 vt100",
+        references=("nistir8425:IAC-1b", "nistir8425:IAC-1a", "en303645:5.6-4", "cra:I.2.d"),
+    )
 
-    def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        if not image.has_init:
-            yield self.finding(
-                Verdict.INCONCLUSIVE,
-                "no init configuration found: cannot tell what runs on the consoles",
-                location=Location(path="/etc/inittab"),
-            )
-            return
+    def inspect(self, target: FirmwareView) -> Iterable[Finding]:
         consoles = 0
         failed = False
-        for entry in image.boot_entries:
+        for entry in target.boot_entries:
             if entry.mechanism == "inittab":
                 process = entry.lines[0][1].split(":", 3)[3]
                 if not (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from securable.assess.check import FirmwareCheck
+from securable.assess.check import FirmwareCheck, NotApplicable, Remediation
 from securable.assess.checks.firmware._common import config_lines
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import (
@@ -29,6 +29,13 @@ _KEY = re.compile(
 )
 
 
+def authorized_keys_files(image: FirmwareView) -> list[str]:
+    """The ``authorized_keys`` files (regular files) at the places OpenSSH and dropbear read them."""
+    return sorted(
+        {e.path for pattern in AUTHORIZED_KEYS for e in image.glob(pattern) if e.kind is FileKind.FILE}
+    )
+
+
 class AuthorizedKeysCheck(FirmwareCheck):
     """``authorized_keys`` files with keys in the image (root, users under ``/home``, dropbear,
     ``/etc/ssh/authorized_keys``).
@@ -36,21 +43,32 @@ class AuthorizedKeysCheck(FirmwareCheck):
     A key shipped in every device is a universal credential: whoever holds the private half (a
     vendor laptop, a CI server, a former employee) logs in to the whole fleet, and the user
     cannot see or change it. Fix: ship no keys; let the owner add theirs during setup, or use
-    short-lived certificates signed per device.
+    short-lived certificates signed per device. Not applicable when the image has neither an SSH
+    server nor an ``authorized_keys`` file.
     """
 
     id = "fw.ssh.authorized-keys"
     title = "No pre-authorised SSH keys shipped"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Ship no authorized_keys with keys in them; let the owner add theirs during setup, "
+        "or use short-lived SSH certificates signed per device. Retire the shipped key pair.",
+        example="rm rootfs/root/.ssh/authorized_keys    # image build step",
+        references=("nistir8425:IAC-1b", "en303645:5.1-1", "cra:I.2.d"),
+    )
+
+    def applies(self, target: FirmwareView) -> NotApplicable | None:
+        if target.ssh_server is None and not authorized_keys_files(target):
+            return NotApplicable(
+                "no SSH server configuration in the image", location=Location(path="/etc/ssh")
+            )
+        return None
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        files = sorted(
-            {e.path for pattern in AUTHORIZED_KEYS for e in image.glob(pattern) if e.kind is FileKind.FILE}
-        )
+        files = authorized_keys_files(target)
         found = False
         for path in files:
-            for number, line in config_lines(image, path):
+            for number, line in config_lines(target, path):
                 match = _KEY.search(line)
                 if match:
                     found = True
@@ -66,16 +84,6 @@ class AuthorizedKeysCheck(FirmwareCheck):
                         },
                     )
         if found:
-            return
-        ssh = (
-            image.exists("/etc/ssh") or image.exists("/etc/dropbear") or image.exists("/etc/config/dropbear")
-        )
-        if not ssh and not files:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE,
-                "no SSH server configuration in the image",
-                location=Location(path="/etc/ssh"),
-            )
             return
         yield self.finding(
             Verdict.PASS,

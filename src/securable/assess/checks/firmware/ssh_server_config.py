@@ -2,104 +2,77 @@
 
 from __future__ import annotations
 
-import fnmatch
-import re
 import shlex
 from collections.abc import Iterable
 
-from securable.assess.check import FirmwareCheck
-from securable.assess.checks.firmware._common import config_lines
+from securable.assess.check import FirmwareCheck, NotApplicable, Remediation
 from securable.assess.facts.firmware import FirmwareView
+from securable.assess.facts.ssh import DROPBEAR_UCI, SSHD_CONFIG, Dropbear, OpenSsh
 from securable.assess.model import Finding, Location, Severity, Verdict
 
-SSHD_CONFIG = "/etc/ssh/sshd_config"
+# OpenSSH's compiled-in defaults for the keywords looked at (sshd_config(5), OpenSSH >= 7.0).
 _DEFAULTS = {
     "permitrootlogin": "prohibit-password",
     "permitemptypasswords": "no",
     "passwordauthentication": "yes",
 }
-_DROPBEAR = re.compile(r"(?:^|[\s/=\"'])dropbear(?:\s|$|\")")
-
-
-def _sshd_settings(image: FirmwareView) -> dict[str, tuple[str, str, int, bool]]:
-    """keyword → (value, file, line, inside Match); first value wins, Includes expanded in place."""
-    settings: dict[str, tuple[str, str, int, bool]] = {}
-    conditional: dict[str, tuple[str, str, int, bool]] = {}
-
-    def read(path: str, depth: int, in_match: bool) -> bool:
-        for number, line in config_lines(image, path):
-            parts = line.replace("=", " ", 1).split(None, 1)
-            key, value = parts[0].lower(), (parts[1].strip() if len(parts) > 1 else "")
-            if key == "match":
-                in_match = value.lower() != "all"
-                continue
-            if key == "include" and depth < 8:
-                for pattern in value.split():
-                    full = pattern if pattern.startswith("/") else f"/etc/ssh/{pattern}"
-                    directory = full.rsplit("/", 1)[0]
-                    names = sorted(
-                        e.path for e in image.glob(directory + "/*") if fnmatch.fnmatchcase(e.path, full)
-                    )
-                    for name in names:
-                        in_match = read(name, depth + 1, in_match)
-                continue
-            target = conditional if in_match else settings
-            target.setdefault(key, (value.split()[0].lower() if value else "", path, number, in_match))
-        return in_match
-
-    read(SSHD_CONFIG, 0, False)
-    for key, value in conditional.items():
-        settings.setdefault(f"match:{key}", value)
-    return settings
 
 
 class SshServerConfigCheck(FirmwareCheck):
     """OpenSSH ``sshd_config`` (with ``Include`` files and ``Match`` blocks) and dropbear's options
-    (``/etc/default/dropbear``, OpenWrt ``/etc/config/dropbear``, boot command lines).
+    (``/etc/default/dropbear``, OpenWrt ``/etc/config/dropbear``, boot command lines), as the
+    ``ssh_server`` fact of the image reads them.
 
     Fails on empty passwords allowed (``PermitEmptyPasswords yes``, dropbear ``-B``) and on root
     logins with a password (``PermitRootLogin yes``; dropbear without ``-w``/``-g``/``-s``, OpenWrt
     ``RootPasswordAuth on``). Password authentication for other users is reported ``manual``: it is
     acceptable only with unique per-device passwords and brute-force limits (``MaxAuthTries``,
-    ``PerSourcePenalties``). Fix: ``PermitRootLogin prohibit-password`` (or ``no``),
-    ``PermitEmptyPasswords no``, ideally ``PasswordAuthentication no`` with per-device keys.
+    ``PerSourcePenalties``). A dropbear whose options nothing in the image shows is
+    ``inconclusive``. Not applicable when the image has no SSH server.
     """
 
     id = "fw.ssh.server-config"
     title = "SSH server refuses empty passwords and root password logins"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Refuse empty passwords and root password logins; ideally turn password "
+        "authentication off and log in with per-device or per-owner keys.",
+        example="# /etc/ssh/sshd_config\nPermitRootLogin prohibit-password\nPermitEmptyPasswords no\n"
+        'PasswordAuthentication no\n# dropbear: DROPBEAR_EXTRA_ARGS="-s -g"',
+        references=("nistir8425:IAC-1b", "en303645:5.1-1", "en303645:5.1-5", "cra:I.2.d"),
+    )
 
-    def run(self, target: FirmwareView) -> Iterable[Finding]:
-        image = target
-        findings: list[Finding] = []
-        has_openssh = image.exists(SSHD_CONFIG)
-        if has_openssh:
-            findings += self._openssh(image)
-        dropbear, has_dropbear = self._dropbear(image)
-        findings += dropbear
-        if not has_openssh and not has_dropbear:
-            yield self.finding(
-                Verdict.NOT_APPLICABLE,
+    def applies(self, target: FirmwareView) -> NotApplicable | None:
+        if target.ssh_server is None:
+            return NotApplicable(
                 "no SSH server (sshd_config or dropbear) configured in the image",
                 location=Location(path=SSHD_CONFIG),
             )
-            return
+        return None
+
+    def run(self, target: FirmwareView) -> Iterable[Finding]:
+        server = target.ssh_server
+        assert server is not None  # applies() said so
+        findings: list[Finding] = []
+        if server.openssh is not None:
+            findings += self._openssh(server.openssh)
+        if server.dropbear is not None:
+            findings += self._dropbear(server.dropbear)
         yield from findings
-        if not any(f.verdict in (Verdict.FAIL, Verdict.MANUAL) for f in findings):
+        if not any(f.verdict in (Verdict.FAIL, Verdict.MANUAL, Verdict.INCONCLUSIVE) for f in findings):
             yield self.finding(
                 Verdict.PASS,
                 "SSH server settings refuse empty and root password logins",
-                location=Location(path=SSHD_CONFIG if has_openssh else "/etc/config/dropbear"),
+                location=Location(path=SSHD_CONFIG if server.openssh is not None else DROPBEAR_UCI),
             )
 
-    def _openssh(self, image: FirmwareView) -> list[Finding]:
-        settings = _sshd_settings(image)
+    def _openssh(self, sshd: OpenSsh) -> list[Finding]:
         out: list[Finding] = []
 
         def value(key: str) -> tuple[str, Location]:
-            if key in settings:
-                v, path, line, _ = settings[key]
-                return v, Location(path=path, line=line)
+            setting = sshd.settings.get(key)
+            if setting is not None:
+                return setting.value, Location(path=setting.path, line=setting.line)
             return _DEFAULTS[key], Location(path=SSHD_CONFIG)
 
         empty, loc = value("permitemptypasswords")
@@ -125,16 +98,17 @@ class SshServerConfigCheck(FirmwareCheck):
                 )
             )
         for key in ("permitemptypasswords", "permitrootlogin"):
-            cond = settings.get(f"match:{key}")
-            if cond and cond[0] == "yes":
+            cond = sshd.conditional.get(key)
+            if cond is not None and cond.value == "yes":
                 out.append(
                     self.finding(
                         Verdict.FAIL,
                         f"a Match block sets {key} yes",
-                        location=Location(path=cond[1], line=cond[2]),
+                        location=Location(path=cond.path, line=cond.line),
                     )
                 )
         if pw_auth == "yes":
+            tries = sshd.settings.get("maxauthtries")
             out.append(
                 self.finding(
                     Verdict.MANUAL,
@@ -143,61 +117,52 @@ class SshServerConfigCheck(FirmwareCheck):
                     location=ploc,
                     evidence={
                         "PasswordAuthentication": pw_auth,
-                        "MaxAuthTries": settings.get("maxauthtries", ("6 (default)",))[0],
+                        "MaxAuthTries": tries.value if tries is not None else "6 (default)",
                     },
                 )
             )
         return out
 
-    def _dropbear(self, image: FirmwareView) -> tuple[list[Finding], bool]:
+    def _dropbear(self, dropbear: Dropbear) -> list[Finding]:
         out: list[Finding] = []
-        args: list[tuple[str, int, str]] = []
-        for number, line in config_lines(image, "/etc/default/dropbear"):
-            if line.startswith(("DROPBEAR_EXTRA_ARGS", "DROPBEAR_ARGS")):
-                args.append(("/etc/default/dropbear", number, line.split("=", 1)[1].strip("\"' ")))
-        for entry in image.boot_entries:
-            for number, line in entry.lines:
-                if _DROPBEAR.search(line) and not line.startswith(("#", "echo")):
-                    args.append((entry.path, number, line))
-        uci = list(config_lines(image, "/etc/config/dropbear"))
-        if uci:
-            options = {
-                m.group(1): m.group(2)
-                for _, opt in uci
-                if (m := re.match(r"option\s+(\w+)\s+'?\"?([^'\"]*)", opt))
-            }
-            if options.get("RootPasswordAuth", "on") in ("on", "1"):
+        if not dropbear.configured:
+            return [
+                self.finding(
+                    Verdict.INCONCLUSIVE,
+                    "dropbear is in the image but neither an options file nor a boot line that starts "
+                    "it says how it runs",
+                    location=Location(path=dropbear.binary or "/etc/dropbear"),
+                )
+            ]
+        uci = dropbear.uci
+        if uci is not None:
+            here = Location(path=DROPBEAR_UCI)
+            if uci.get("RootPasswordAuth", "on") in ("on", "1"):
                 out.append(
                     self.finding(
                         Verdict.FAIL,
                         "dropbear allows root logins with a password (RootPasswordAuth)",
-                        location=Location(path="/etc/config/dropbear"),
+                        location=here,
                         severity=Severity.MEDIUM,
                     )
                 )
-            if options.get("PasswordAuth", "on") in ("on", "1"):
+            if uci.get("PasswordAuth", "on") in ("on", "1"):
                 out.append(
                     self.finding(
                         Verdict.MANUAL,
                         "dropbear accepts password logins: confirm unique passwords",
-                        location=Location(path="/etc/config/dropbear"),
+                        location=here,
                     )
                 )
             if not out:
-                out.append(
-                    self.finding(
-                        Verdict.PASS,
-                        "dropbear: password logins off",
-                        location=Location(path="/etc/config/dropbear"),
-                    )
-                )
-        for path, number, line in args:
+                out.append(self.finding(Verdict.PASS, "dropbear: password logins off", location=here))
+        for command in dropbear.command_lines:
             try:
-                words = shlex.split(line)
+                words = shlex.split(command.text)
             except ValueError:
-                words = line.split()
+                words = command.text.split()
             flags = "".join(w[1:] for w in words if w.startswith("-") and not w.startswith("--"))
-            where = Location(path=path, line=number)
+            where = Location(path=command.path, line=command.line)
             if "B" in flags:
                 out.append(
                     self.finding(
@@ -207,7 +172,7 @@ class SshServerConfigCheck(FirmwareCheck):
                         severity=Severity.CRITICAL,
                     )
                 )
-            if not ({"w", "g", "s"} & set(flags)) and not uci:
+            if not ({"w", "g", "s"} & set(flags)) and uci is None:
                 out.append(
                     self.finding(
                         Verdict.FAIL,
@@ -216,4 +181,4 @@ class SshServerConfigCheck(FirmwareCheck):
                         severity=Severity.MEDIUM,
                     )
                 )
-        return out, bool(args or uci)
+        return out

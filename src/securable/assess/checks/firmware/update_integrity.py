@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 
-from securable.assess.check import FirmwareCheck
+from securable.assess.check import FirmwareCheck, Remediation
 from securable.assess.checks.firmware._common import children, config_lines
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import Finding, Location, Severity, Verdict
@@ -37,6 +37,14 @@ class UpdateIntegrityCheck(FirmwareCheck):
     id = "fw.update.signature-verification"
     title = "Software updates are verified before installation"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Turn signature verification on for every updater and package manager in the image "
+        "and ship the vendor's public key or trust root with it; fetch updates over verified TLS.",
+        example="# /etc/opkg.conf\noption check_signature 1\n"
+        "# apt: deb [signed-by=/usr/share/keyrings/vendor.gpg] https://repo.example/ stable main\n"
+        "# RAUC /etc/rauc/system.conf: [keyring] path=/etc/rauc/ca.cert.pem",
+        references=("nistir8425:SU-1", "en303645:5.3-9", "en303645:5.3-10", "cra:I.2.c"),
+    )
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
         image = target

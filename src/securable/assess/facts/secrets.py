@@ -1,5 +1,8 @@
 """One pass over the image for baked-in secrets: private keys, cloud tokens, password assignments.
 
+The private-key, SSH-host-key and credential checks all read the same hits
+(``FirmwareView.secret_hits``), so the image is scanned once per run whatever the number of checks.
+
 How it stays fast and safe on a hostile image:
 
 * Each regular file is read **once**, at most :data:`SCAN_LIMIT` bytes, through the image view.
@@ -18,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from securable.assess.checks.firmware._common import MAX_LINE, cached, redact
+from securable.assess.facts.image_io import MAX_LINE
 from securable.assess.model import FileKind, ImageFile, ImageView
 
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes read per file
@@ -110,6 +113,11 @@ _PLACEHOLDERS = (
     "todo",
     "fixme",
 )
+
+
+def redact(secret: str) -> str:
+    """First four characters and the length: enough to find the secret again, not to use it."""
+    return f"{secret[:4]}…({len(secret)} chars)"
 
 
 def entropy(value: str) -> float:
@@ -204,14 +212,10 @@ def scannable(entries: Iterable[ImageFile]) -> Iterator[ImageFile]:
 
 
 def scan_image(image: ImageView) -> list[SecretHit]:
-    """All secrets in the image (computed once per image and shared by the secret checks)."""
-
-    def compute() -> list[SecretHit]:
-        hits: list[SecretHit] = []
-        for entry in scannable(image.files()):
-            data = image.read_bytes(entry.path, SCAN_LIMIT)
-            if data:
-                hits.extend(scan_file(entry.path, data))
-        return hits
-
-    return cached(image, "secret-scan", compute)
+    """All secrets in the image (checks use the cached ``FirmwareView.secret_hits``)."""
+    hits: list[SecretHit] = []
+    for entry in scannable(image.files()):
+        data = image.read_bytes(entry.path, SCAN_LIMIT)
+        if data:
+            hits.extend(scan_file(entry.path, data))
+    return hits

@@ -1,0 +1,2 @@
+#!/bin/sh
+PASSWORD="$(cat /run/secret)"
