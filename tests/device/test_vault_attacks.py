@@ -4,43 +4,14 @@ from __future__ import annotations
 
 import json
 import struct
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from securable.device import _crypto
 from securable.device.keystore import FileKeystore
-from securable.device.principal import Principal, Role
 from securable.device.protect import Vault
-from securable.device.seclog import SecurityLog
 from securable.errors import IntegrityError
-
-OWNER = Principal("alice", Role.OWNER, "192.0.2.10")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
-def _keystore(tmp_path: Path) -> tuple[FileKeystore, bytes]:
-    keys = FileKeystore(tmp_path / "keys")
-    keys.generate("log")
-    return keys, _crypto.public_key_to_pem(keys.public_key("log"))
-
-
-def _open_log(tmp_path: Path, keys: FileKeystore, clock: Clock, **kw: Any) -> SecurityLog:
-    """The demo's wiring: the log signs with the keystore, and the keystore logs every signature."""
-    log = SecurityLog(tmp_path / "log", keystore=keys, key_id="log", clock=clock, **kw)
-    keys.attach_log(log)
-    return log
-
 
 # --- 4. crafted vault headers --------------------------------------------------------------------
 
