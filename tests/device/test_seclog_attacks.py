@@ -14,7 +14,7 @@ from securable._cli import main
 from securable.device import _crypto
 from securable.device.keystore import FileKeystore
 from securable.device.principal import Principal, Role
-from securable.device.seclog import SecurityLog, leaf_hash, verify_log
+from securable.device.seclog import DeviceState, SecurityLog, leaf_hash, security_state, verify_log
 
 OWNER = Principal("alice", Role.OWNER, "192.0.2.10")
 
@@ -171,3 +171,57 @@ def test_export_with_key_use_logging_terminates_and_verifies(tmp_path: Path) -> 
     checkpoint = Checkpoint.from_json(doc["checkpoint"])
     assert verify_export(doc["records"], checkpoint) and verify_checkpoint(checkpoint, pem)
     assert json.loads(doc["records"][-1])["event"] == "log.export"
+
+
+def test_a_log_rewritten_while_the_device_was_off_is_not_laundered_by_its_next_seal(tmp_path: Path) -> None:
+    keys, _ = _keystore(tmp_path)
+    clock = Clock()
+    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)
+    for i in range(190):
+        log.record("auth.failure", "failure", attempt=i)
+    log.close()
+    (tmp_path / "log" / "checkpoints.jsonl").unlink()
+    _rewrite(tmp_path / "log", 120)
+    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)  # the next boot seals what it finds ...
+    log.record("auth.success", "success")
+    assert log.verify().ok  # ... so the records verify from now on, but the evidence is sealed in:
+    tamper = [r for r in log.records() if r["event"] == "log.tamper"]
+    assert len(tamper) == 1 and "no checkpoint" in tamper[0]["details"]["reason"]
+    report = security_state(log, OWNER)
+    assert report.state is DeviceState.DEGRADED and "altered while the device was off" in report.reasons[0]
+
+
+@pytest.mark.parametrize("attack", ["edit-first-checkpoint-kept", "truncate", "forged-checkpoint"])
+def test_other_rewrites_while_off_are_recorded_at_start_up(tmp_path: Path, attack: str) -> None:
+    keys, _ = _keystore(tmp_path)
+    clock = Clock()
+    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)
+    for i in range(120):
+        log.record("auth.failure", "failure", attempt=i)
+    log.close()
+    directory = tmp_path / "log"
+    checkpoints = directory / "checkpoints.jsonl"
+    if attack == "edit-first-checkpoint-kept":
+        _rewrite(directory, 30)
+    elif attack == "truncate":
+        segment = next(directory.glob("segment-*.jsonl"))
+        segment.write_bytes(b"".join(line + b"\n" for line in segment.read_bytes().split(b"\n")[:60]))
+    else:
+        last = json.loads(checkpoints.read_bytes().split(b"\n")[-2])
+        last["root"] = "00" * 32
+        checkpoints.write_bytes(checkpoints.read_bytes() + json.dumps(last).encode() + b"\n")
+    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)
+    assert log.start_up_problem
+    log.record("auth.success", "success")
+    assert [r["event"] for r in log.records()].count("log.tamper") == 1
+
+
+def test_a_clean_restart_records_no_tampering(tmp_path: Path) -> None:
+    keys, _ = _keystore(tmp_path)
+    clock = Clock()
+    for _ in range(3):
+        log = _open_log(tmp_path, keys, clock, checkpoint_every=7)
+        for i in range(20):
+            log.record("auth.success", "success", n=i)
+    assert "log.tamper" not in {r["event"] for r in log.records()}
+    assert security_state(log, OWNER).state is DeviceState.EXPECTED

@@ -370,9 +370,49 @@ class SecurityLog:
         recovered = self._load()
         checkpoints = _read_checkpoints(self.directory)
         self._last_checkpoint: Checkpoint | None = checkpoints[-1] if checkpoints else None
+        #: why the records found at start-up are not what the last signed checkpoint sealed
+        self.start_up_problem = self._check_on_open()
+        self._start_up_logged = True  # written with the first record after opening
+        if self.start_up_problem:
+            self._last_checkpoint = None  # never extend an unverifiable checkpoint: seal afresh
         self._file = self._segment_path.open("ab", buffering=0)
         if recovered:
             self.record(SecurityEvent.LOG_RECOVER, "info", partial_bytes=recovered)
+        self._start_up_logged = not self.start_up_problem
+
+    def _check_on_open(self) -> str:
+        """Whether the records found at start-up are the ones the last signed checkpoint sealed.
+
+        Without this, a log rewritten while the device was off (checkpoints deleted, ``prev``
+        re-linked) would be sealed as it is by the device's next checkpoint.
+        """
+        if self.public_key is None:
+            return ""
+        last = self._last_checkpoint
+        if last is None:
+            # the first record is sealed as soon as it is written: more than one record and no
+            # checkpoint is not something a power cut leaves
+            return f"{self.size} records and no checkpoint" if self.size > 1 else ""
+        if not verify_checkpoint(last, self.public_key):
+            return f"the last checkpoint (size {last.size}) has no valid signature"
+        if last.size > self.size:
+            return f"truncated: the last checkpoint covers {last.size} records, {self.size} remain"
+        if merkle.root_hash(self._leaves, last.size) != last.root_hash:
+            return f"records before {last.size} differ from the last signed checkpoint"
+        return ""
+
+    def record_start_up_findings(self) -> None:
+        """Write the ``log.tamper`` record for :attr:`start_up_problem`, once.
+
+        The next seal will cover the records as they are now; this record, sealed with them,
+        keeps the evidence that they were not what the device wrote. It is written with the
+        first record (not while opening, when a keystore may still be attached to another log).
+        """
+        with self._lock:
+            if self._start_up_logged or self._sealing:
+                return
+            self._start_up_logged = True
+            self.record(SecurityEvent.LOG_TAMPER, "failure", reason=self.start_up_problem, size=self.size)
 
     # --- opening -------------------------------------------------------------------------------
 
@@ -428,6 +468,8 @@ class SecurityLog:
             if self._sealing:  # e.g. the keystore logging the checkpoint signature itself
                 self._pending.append((str(event), str(outcome), principal, details))
                 return self._tree.size + len(self._pending) - 1
+            if not self._start_up_logged:
+                self.record_start_up_findings()
             index = self._append(str(event), str(outcome), principal, details)
             last = self._last_checkpoint.size if self._last_checkpoint else None
             # Seal after the first record (a signed log is never without a checkpoint), then

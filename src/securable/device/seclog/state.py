@@ -71,6 +71,7 @@ def security_state(
         )
     now = clock()
     reasons: list[str] = []
+    log.record_start_up_findings()
     verified = log.verify()
     if not verified.ok:
         reasons.append(
@@ -78,6 +79,7 @@ def security_state(
         )
     recent_failures = 0
     last_update: tuple[str, str] | None = None
+    tampered: list[str] = []
     for rec in log.records():
         event, outcome = str(rec.get("event")), str(rec.get("outcome"))
         if event == "auth.failure":
@@ -89,6 +91,12 @@ def security_state(
                 recent_failures += 1
         elif event.startswith("update.") and outcome in ("success", "failure"):
             last_update = (event, outcome)
+        elif event == "log.tamper":
+            tampered.append(f"record {rec.get('index')}: {rec.get('details', {}).get('reason')}")
+        elif event == "reset" and rec.get("details", {}).get("stage") == "done":
+            tampered = []  # a factory reset is where the owner starts afresh
+    if tampered:
+        reasons.append(f"the security log was altered while the device was off ({tampered[-1]})")
     if recent_failures >= auth_failure_threshold:
         reasons.append(f"{recent_failures} failed logins in the last {auth_failure_window}")
     if last_update is not None and last_update[1] == "failure":
