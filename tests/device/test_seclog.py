@@ -90,8 +90,8 @@ def test_records_are_json_lines_with_the_documented_fields(tmp_path: Path, key: 
     assert rec["event"] == "config.change" and rec["details"] == {"setting": "x"}
     assert rec["principal"] == {"name": "a", "role": "owner", "source": None}
     assert rec["time"] == "2026-01-01T00:00:01+00:00"  # the injected clock
-    result = log.verify()
-    assert result.ok and result.size == 1 and result.unsealed == 1
+    result = log.verify()  # the log sealed itself after its first record
+    assert result.ok and result.size == 1 and result.unsealed == 0 and result.covered == 1
 
 
 def test_clean_log_verifies_with_signed_checkpoint(tmp_path: Path, key: _crypto.PrivateKey) -> None:
@@ -184,7 +184,8 @@ def test_consistent_rewrite_is_caught_by_the_signature(tmp_path: Path, key: _cry
         prev = leaf_hash(new)
     segment(tmp_path).write_bytes(b"".join(x + b"\n" for x in rewritten))
     result = verify_log(tmp_path, key.public_key())
-    assert not result.ok and result.first_bad_index == 4 and "rewritten" in result.reason
+    # checkpoints at sizes 1 (first record), 5, 9, 12: the first root that differs covers 5..8
+    assert not result.ok and result.first_bad_index == 5 and "rewritten" in result.reason
 
 
 def test_forged_checkpoint_signature_is_refused(tmp_path: Path, key: _crypto.PrivateKey) -> None:
@@ -311,9 +312,10 @@ def test_checkpoints_signed_by_a_keystore_that_logs_its_own_use(tmp_path: Path) 
     keystore.generate("device-id")
     log = SecurityLog(tmp_path / "log", keystore=keystore, key_id="device-id", clock=Clock())
     keystore.attach_log(log)  # the signature made for the checkpoint is itself logged, after it
-    log.record(SecurityEvent.AUTH_SUCCESS, "success")
+    log.record(SecurityEvent.AUTH_SUCCESS, "success")  # sealed at once: the first record
+    assert [r["event"] for r in log.records()] == ["auth.success", "key.use"]
     cp = log.checkpoint()
-    assert cp.size == 1 and log.size == 2
+    assert cp.size == 2 and log.size == 3
     assert list(log.records())[-1]["event"] == "key.use"
     result = verify_log(tmp_path / "log", keystore.public_key("device-id"))
     assert result.ok and result.signed and result.unsealed == 1

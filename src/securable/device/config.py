@@ -10,6 +10,12 @@
   settings that *weaken* security called out.
 * **Atomic and versioned**: each change bumps ``revision`` and replaces the file with
   write-temp + fsync + rename + directory fsync, so a crash leaves the old or the new file.
+* **Bound to the security log**: every authorized write logs the SHA-256 of the exact file
+  it is about to write (``config.change`` with ``stage: prepare``) and again once written. At
+  load the file must be the last authorized one (or one prepared since, which a power cut can
+  leave); a file edited, rolled back or deleted behind the API is *tampered*: a
+  ``config.tamper`` event is logged, the secure defaults are put in force instead of the file,
+  and the device's security state reports it until the owner authorizes a configuration again.
 * **Factory reset** restores the defaults (the uninitialized state) after running the erase
   hooks products register — crypto-erase user data, remove accounts, remove LDevIDs — and it
   never touches the IDevID or the security log, so the reset itself stays on record.
@@ -17,8 +23,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,7 +37,7 @@ from securable.device._atomic import atomic_write, fsync_directory
 from securable.device.principal import Action, Principal, can
 from securable.errors import AccessDeniedError, ConfigError, SecurableError
 
-__all__ = ["ConfigStore", "DeviceSettings", "ResetReport"]
+__all__ = ["ConfigStore", "DeviceSettings", "ResetReport", "authorized_config"]
 
 FORMAT = "securable-config/v1"
 
@@ -66,6 +74,61 @@ class DeviceSettings(BaseModel):
 
 class _Log(Protocol):
     def record(self, event: str, outcome: str, /, **details: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class AuthorizedConfig:
+    """What the security log authorizes as the configuration file.
+
+    ``digests`` are the SHA-256 values of files the API wrote or was about to write since the
+    last completed change (``None`` stands for "no file", after a factory reset); ``revision``
+    is the last completed change's. ``legacy`` is set when the last change was logged before
+    digests were: then only the revision can be compared.
+    """
+
+    digests: frozenset[str | None]
+    revision: int
+    legacy: bool = False
+
+    def admits(self, digest: str | None, revision: int | None) -> bool:
+        if self.legacy:
+            return revision == self.revision
+        return digest in self.digests
+
+
+_CONFIG_EVENTS = (b'"event":"config.change"', b'"event":"reset"')
+
+
+def authorized_config(lines: Iterable[bytes]) -> AuthorizedConfig:
+    """Replay the security log's configuration events (exact record lines, oldest first)."""
+    state = AuthorizedConfig(frozenset({None}), 0)
+    for line in lines:
+        if not any(marker in line for marker in _CONFIG_EVENTS):
+            continue
+        try:
+            rec = json.loads(line)
+            details = rec.get("details") or {}
+            event, outcome, stage = rec.get("event"), rec.get("outcome"), details.get("stage")
+        except (ValueError, AttributeError, RecursionError):
+            continue  # an unreadable record is the log verification's business
+        digest = details.get("sha256")
+        revision = details.get("revision")
+        if event == "config.change" and outcome == "success":
+            if isinstance(digest, str):
+                state = AuthorizedConfig(frozenset({digest}), int(revision or 0))
+            elif isinstance(revision, int):
+                state = AuthorizedConfig(frozenset(), revision, legacy=True)
+        elif event == "config.change" and stage == "prepare" and isinstance(digest, str):
+            state = AuthorizedConfig(state.digests | {digest}, state.revision, state.legacy)
+        elif event == "reset" and stage == "start":
+            state = AuthorizedConfig(state.digests | {None}, state.revision, state.legacy)
+        elif event == "reset" and stage == "done":
+            state = AuthorizedConfig(frozenset({None}), 0)
+    return state
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class ResetReport(BaseModel):
@@ -113,8 +176,16 @@ class ConfigStore:
         self._clock = clock
         self._before_rename = before_rename
         self._reset_hooks: list[tuple[str, Callable[[], object]]] = []
+        self._digest = ""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._settings, self.revision = self._load()
+        #: why the file on disk is not the last authorized configuration, or ``None``
+        self.tampered: str | None = self.binding_problem()
+        if self.tampered is not None:
+            authorized = self._authorized()
+            self._record("config.tamper", "failure", reason=self.tampered, action="secure defaults in force")
+            self._settings = self.schema()
+            self.revision = authorized.revision if authorized is not None else self.revision
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -131,6 +202,39 @@ class ConfigStore:
                 f"configuration file {self.path} is unreadable: {exc}",
                 diagnostics="restore it from a backup or factory-reset the device",
             ) from exc
+
+    def _authorized(self) -> AuthorizedConfig | None:
+        lines = getattr(self._log, "lines", None)
+        return authorized_config(lines()) if callable(lines) else None
+
+    def binding_problem(self, log_lines: Iterable[bytes] | None = None) -> str | None:
+        """Why the file on disk now is not what the security log authorized, or ``None``.
+
+        Reads the log given (exact record lines) or the store's own log; without a log that
+        can be read back there is nothing to compare and the answer is ``None``.
+        """
+        authorized = authorized_config(log_lines) if log_lines is not None else self._authorized()
+        if authorized is None:
+            return None
+        try:
+            data: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            data = None
+        except OSError as exc:
+            return f"configuration file {self.path} is unreadable: {exc.strerror}"
+        revision: int | None = 0
+        if data is not None:
+            try:
+                revision = int(json.loads(data)["revision"])
+            except (ValueError, KeyError, TypeError, RecursionError):
+                revision = None
+        if authorized.admits(_digest(data) if data is not None else None, revision):
+            return None
+        found = "is missing" if data is None else f"(revision {revision}) is not the one the API wrote"
+        return (
+            f"configuration drift: {self.path} {found}; it was changed outside the API "
+            f"(the security log authorizes revision {authorized.revision})"
+        )
 
     def get(self) -> DeviceSettings:
         return self._settings
@@ -185,6 +289,7 @@ class ConfigStore:
             settings=changed,
             weakened=weakened,
             revision=self.revision,
+            sha256=self._digest,
         )
         return new
 
@@ -197,8 +302,20 @@ class ConfigStore:
             "settings": settings.model_dump(mode="json"),
         }
         data = json.dumps(doc, indent=1, sort_keys=True).encode() + b"\n"
+        self._digest = _digest(data)
+        # Authorize the exact bytes before they replace the file: a power cut between the two
+        # leaves either file, and both are on record.
+        self._record(
+            "config.change",
+            "info",
+            principal=principal,
+            stage="prepare",
+            revision=revision,
+            sha256=self._digest,
+        )
         atomic_write(self.path, data, mode=0o600, before_rename=self._before_rename)
         self._settings, self.revision = settings, revision
+        self.tampered = None
 
     # --- factory reset ---------------------------------------------------------------------------
 
@@ -228,6 +345,7 @@ class ConfigStore:
             self.path.unlink()
             fsync_directory(self.path.parent)
         self._settings, self.revision = self.schema(), 0
+        self.tampered = None
         self._record(
             "reset",
             "failure" if failed else "success",

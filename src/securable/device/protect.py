@@ -12,12 +12,34 @@ to the security log.
 
 Each record's associated data is its whole header (user, record id, version, algorithm, KEK id,
 wrapped data key), so a tampered byte, a header from another record, or a file moved to another
-name is refused with one opaque :class:`~securable.errors.IntegrityError`.
+name is refused with one opaque :class:`~securable.errors.IntegrityError`. A header is checked
+for size and shape before anything reads it: crafted JSON (wrong types, deep nesting) is the
+same opaque error, never a ``TypeError`` or ``RecursionError``.
+
+Replay of older copies: every record's version is in its authenticated header, and the latest
+version of each record (or that it was deleted) is kept in a per-user *version index* stored in
+the keystore beside the KEK. A record replaced by an older copy of itself, or a deleted record
+put back from a copy, decrypts but fails the index check (``IntegrityError``). What this covers
+depends on where the keystore keeps its secrets:
+
+* **covered** — an attacker or fault that changes the vault folder: edits, swaps between
+  records or users, older copies of single records, restored deleted records;
+* **covered with a hardware keystore** (PKCS#11: a secure element, TPM or HSM) — rolling back
+  the whole device storage, since the index lives on the token;
+* **not covered with** :class:`~securable.device.keystore.FileKeystore` — an attacker who rolls
+  back the vault folder *and* the keystore's files to one earlier moment gets that earlier,
+  consistent state back; only a monotonic counter outside the disk (RPMB, TPM NV) stops that.
+  Nor does the vault hide how many records a user has, their sizes or when they change.
+
+A power cut between writing a record and its index entry leaves the record one version ahead
+of the index; that is accepted (and the index caught up), since only the device's KEK could
+have produced the newer version.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -41,6 +63,10 @@ _MAGIC = b"SVR1"
 _AAD_PREFIX = b"securable-vault/v1\x00"
 _MAX_RECORD = (1 << 31) - 1 - 64  # one AEAD call per record
 _KEK_PREFIX = "vault-kek-"
+_INDEX_PREFIX = "vault-index-"
+_MAX_HEADER = 16 * 1024  # 2 x 256-character names, \u-escaped, and a few short fields
+_MAX_VERSION = (1 << 53) - 1
+_HEADER_FIELDS = {"user": str, "id": str, "version": int, "alg": str, "kek_id": str, "wrapped": str}
 
 
 class KeystoreLike(Protocol):
@@ -128,19 +154,42 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _parse_header(header_bytes: bytes) -> _Header:
+    """The header, or the opaque error when its size, JSON or shape is not what ``_seal`` writes.
+
+    Anything in a record file may have been crafted by an attacker with disk access, so the
+    size is bounded before parsing (deep nesting cannot reach the parser's recursion limit)
+    and every field's type is checked before use.
+    """
+    if len(header_bytes) > _MAX_HEADER:
+        raise _opaque()
+    try:
+        data = json.loads(header_bytes)
+    except (ValueError, RecursionError) as exc:
+        raise _opaque() from exc
+    if not isinstance(data, dict) or set(data) != set(_HEADER_FIELDS):
+        raise _opaque()
+    for name, kind in _HEADER_FIELDS.items():
+        value = data[name]
+        if type(value) is not kind:  # ``type`` on purpose: a bool is not a version
+            raise _opaque()
+    if not 1 <= data["version"] <= _MAX_VERSION:
+        raise _opaque()
+    return _Header(**data)
+
+
 def _split_record(raw: memoryview) -> tuple[_Header, bytes, memoryview, memoryview]:
     """Split a record into (header, header bytes, nonce, ciphertext) without copying the body."""
     if len(raw) < 8 or bytes(raw[:4]) != _MAGIC:
         raise _opaque()
     (hlen,) = struct.unpack(">I", raw[4:8])
+    if hlen > _MAX_HEADER:
+        raise _opaque()
     head_end = 8 + hlen
     if len(raw) < head_end + _crypto.AEAD_NONCE_BYTES + 16:
         raise _opaque()
     header_bytes = bytes(raw[8:head_end])
-    try:
-        header = _Header(**json.loads(header_bytes))
-    except (ValueError, TypeError) as exc:
-        raise _opaque() from exc
+    header = _parse_header(header_bytes)
     nonce_end = head_end + _crypto.AEAD_NONCE_BYTES
     return header, header_bytes, raw[head_end:nonce_end], raw[nonce_end:]
 
@@ -163,12 +212,9 @@ def _read_header(path: Path) -> _Header:
         if len(prefix) < 8 or prefix[:4] != _MAGIC:
             raise _opaque()
         (hlen,) = struct.unpack(">I", prefix[4:8])
-        if hlen > 64 * 1024:
+        if hlen > _MAX_HEADER:
             raise _opaque()
-        try:
-            return _Header(**json.loads(handle.read(hlen)))
-        except (ValueError, TypeError) as exc:
-            raise _opaque() from exc
+        return _parse_header(handle.read(hlen))
 
 
 def _count_records(folder: Path) -> int:
@@ -202,6 +248,7 @@ class Vault:
         self.algorithm = algorithm
         self.durable = durable
         self._keks: dict[str, tuple[str, bytes]] = {}
+        self._indexes: dict[str, dict[str, list[Any]]] = {}
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     # --- naming ----------------------------------------------------------------------------------
@@ -224,6 +271,10 @@ class Vault:
     @staticmethod
     def _kek_name(user: str) -> str:
         return _KEK_PREFIX + hashlib.sha256(user.encode()).hexdigest()[:32]
+
+    @staticmethod
+    def _index_name(user: str) -> str:
+        return _INDEX_PREFIX + hashlib.sha256(user.encode()).hexdigest()[:32]
 
     @staticmethod
     def _kek_id(kek: bytes) -> str:
@@ -254,6 +305,64 @@ class Vault:
         self._keks[user] = entry
         return entry
 
+    # --- version index ---------------------------------------------------------------------------
+
+    def _index(self, user: str) -> dict[str, list[Any]]:
+        """``{record file stem: [latest version, live]}`` of ``user`` (see the module docstring).
+
+        A vault written before the index existed gets one built from its files on first use
+        (trust on first use); from then on the keystore's copy is authoritative.
+        """
+        cached = self._indexes.get(user)
+        if cached is not None:
+            return cached
+        name = self._index_name(user)
+        try:
+            raw = self.keystore.get_secret(name)
+        except (KeystoreError, KeyError, FileNotFoundError):
+            raw = None
+        if raw is None:
+            if self._secret_exists(name):
+                raise KeystoreError(
+                    f"the vault version index of {user!r} exists but cannot be read",
+                    diagnostics="check the keystore passphrase; do not write to the vault until it opens",
+                )
+            index = self._index_from_files(user)
+        else:
+            try:
+                loaded = json.loads(raw)
+                index = {str(k): [int(v[0]), bool(v[1])] for k, v in dict(loaded["records"]).items()}
+            except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
+                raise _opaque() from exc
+        self._indexes[user] = index
+        return index
+
+    def _index_from_files(self, user: str) -> dict[str, list[Any]]:
+        folder = self._user_dir(user)
+        index: dict[str, list[Any]] = {}
+        for path in sorted(folder.glob("*.rec")) if folder.is_dir() else ():
+            try:
+                index[path.stem] = [_read_header(path).version, True]
+            except (IntegrityError, OSError):
+                continue
+        return index
+
+    def _save_index(self, user: str, index: dict[str, list[Any]]) -> None:
+        self.keystore.put_secret(self._index_name(user), _canonical({"records": index}))
+        self._indexes[user] = index
+
+    def _check_version(self, user: str, path: Path, version: int) -> None:
+        """Refuse an older copy of a record, or a deleted record put back (opaque error)."""
+        index = self._index(user)
+        entry = index.get(path.stem)
+        if entry is None:
+            return
+        latest, live = int(entry[0]), bool(entry[1])
+        if version < latest or (not live and version == latest):
+            raise _opaque()
+        if version > latest:  # a power cut after the record, before its index entry: catch up
+            self._save_index(user, {**index, path.stem: [version, True]})
+
     def _secret_exists(self, name: str) -> bool:
         lister = getattr(self.keystore, "list_secrets", None)
         return callable(lister) and name in lister()
@@ -265,13 +374,15 @@ class Vault:
         self._check_name(user, "user")
         self._check_name(record_id, "record id")
         path = self._record_path(user, record_id)
-        version = 1
+        index = self._index(user)
+        latest = int(index[path.stem][0]) if path.stem in index else 0
         if path.exists():
-            try:
-                version = _read_header(path).version + 1
-            except IntegrityError:
-                version = 1
+            # a damaged record is overwritten; its version counts on from the index
+            with contextlib.suppress(IntegrityError):
+                latest = max(latest, _read_header(path).version)
+        version = latest + 1
         self._write(path, self._seal(user, record_id, version, data))
+        self._save_index(user, {**index, path.stem: [version, True]})
         return version
 
     def _seal(self, user: str, record_id: str, version: int, data: bytes) -> tuple[bytes, ...]:
@@ -345,6 +456,7 @@ class Vault:
         )
         if plaintext is None:
             raise _opaque()
+        self._check_version(user, self._record_path(user, record_id), header.version)
         return plaintext
 
     def version(self, user: str, record_id: str) -> int:
@@ -354,6 +466,13 @@ class Vault:
         """Remove one record's file (its data key goes with it; the user's KEK stays)."""
         path = self._record_path(user, record_id)
         existed = path.exists()
+        index = self._index(user)
+        latest = int(index[path.stem][0]) if path.stem in index else 0
+        if existed:
+            with contextlib.suppress(IntegrityError):
+                latest = max(latest, _read_header(path).version)
+        if latest:  # the tombstone goes first: a copy put back later is refused
+            self._save_index(user, {**index, path.stem: [latest, False]})
         path.unlink(missing_ok=True)
         return existed
 
@@ -402,6 +521,7 @@ class Vault:
                         continue
                     break
         known.update(self._keks)
+        known.update(self._indexes)
         return self._erase("device", sorted(known), principal, everything=True, defer_removal=defer_removal)
 
     def _authorize(self, principal: Any, what: str, *, allow: bool = False) -> None:
@@ -450,6 +570,9 @@ class Vault:
                 self.keystore.delete_secret(name)
                 destroy_ops += 1
             self._keks.pop(user, None)
+            with contextlib.suppress(KeystoreError, KeyError, FileNotFoundError):
+                self.keystore.delete_secret(self._index_name(user))
+            self._indexes.pop(user, None)
         # 2. the files: move out of the way atomically, count, then remove
         trash = self.directory / f".erased-{secrets.token_hex(8)}"
         trash.mkdir(mode=0o700)

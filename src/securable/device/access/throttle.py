@@ -13,6 +13,17 @@ Two limits, each temporary by construction:
   A source from which the account logged in successfully before (within ``trust_for`` seconds)
   is not held back by the account bucket — so even a distributed attack on the owner's account
   cannot keep the owner out of the device from the phone they already use.
+* **local physical interfaces** (``local_sources``, by default ``"console"``: the serial console
+  or buttons-and-screen of the device itself) are never held back by the account bucket either,
+  only by their own per-source back-off. A sprayer on the network cannot spend that path, so
+  the owner of a *new* device — who has no trusted source yet — can always log in there with
+  the label credential. The product must pass such a source name only for attempts that really
+  come from the physical interface, never for a network address.
+
+What is guaranteed, exactly: a sprayer that rotates network sources can keep the account
+bucket empty, and then a network source the owner never logged in from may have to wait for
+the next token for as long as the spray lasts. The owner's previously used sources and the
+local physical interfaces are not affected by any amount of guessing from elsewhere.
 
 State is in memory and bounded (``max_sources``): it protects the running device, and a restart
 does not lift a limit for long because the limits are short anyway.
@@ -21,7 +32,7 @@ does not lift a limit for long because the limits are short anyway.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = ["Throttle", "ThrottlePolicy"]
@@ -38,6 +49,7 @@ class ThrottlePolicy:
     bucket_refill_per_second: float = 0.2
     max_sources: int = 4096
     trust_for: float = 30 * 24 * 3600.0
+    local_sources: frozenset[str] = field(default=frozenset({"console"}))
 
 
 @dataclass
@@ -86,7 +98,7 @@ class Throttle:
         bucket = self._bucket(username, t)
         trusted_at = self._trusted.get((username, source))
         trusted = trusted_at is not None and t - trusted_at <= self.policy.trust_for
-        if bucket.tokens < 1.0 and not trusted:
+        if bucket.tokens < 1.0 and not trusted and source not in self.policy.local_sources:
             wait = max(wait, (1.0 - bucket.tokens) / self.policy.bucket_refill_per_second)
         return max(0.0, wait)
 

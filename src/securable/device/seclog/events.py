@@ -31,6 +31,7 @@ class SecurityEvent(StrEnum):
     LOG_EXPORT = "log.export"
     LOG_ROTATE = "log.rotate"
     LOG_RECOVER = "log.recover"
+    LOG_TAMPER = "log.tamper"  # found at start-up: the records are not what the last checkpoint sealed
     INTERFACE_CHANGE = "interface.change"
     IDENTITY_ENROLL = "identity.enroll"
 

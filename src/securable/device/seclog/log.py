@@ -7,14 +7,23 @@ Layout (all in ``directory``):
   segments; ``prev`` is the RFC 6962 leaf hash of the previous line, so every record names its
   predecessor and a local edit, deletion, insertion or swap is pinned to one index.
   The Merkle leaf of a record is its line's exact bytes (without the newline).
-* ``checkpoints.jsonl`` — signed checkpoints (tree size, root, time), written every
-  ``checkpoint_every`` records, at rotation, at export and on request.
+* ``checkpoints.jsonl`` — signed checkpoints (tree size, root, time), written after the first
+  record, every ``checkpoint_every`` records after the last one, at rotation, at export and on
+  request.
 
 The links pin *naive* tampering to an index; the signed checkpoints catch an attacker who
 rewrites the file consistently (they cannot re-sign), to within one checkpoint interval;
 a collector holding an exported checkpoint also catches a rolled-back or truncated log.
 Records written after the last checkpoint are reported as *unsealed*: their integrity rests
-on the links only until the next checkpoint.
+on the links only until the next checkpoint. That is why verification with a public key
+refuses a log whose records are not covered by any signed checkpoint, or whose unsealed tail
+is longer than the checkpoint interval: an attacker who deletes ``checkpoints.jsonl`` and
+re-links every ``prev`` has only produced such a log.
+
+Sealing signs with the device key, and a keystore with the log attached records that signature
+as a ``key.use`` event — in this same log, after the checkpoint it sealed. At rotation that
+record is held back until the ``log.rotate`` record (which carries the checkpoint of exactly
+the records before it) is written, so key-use logging never breaks the rotation chain.
 
 Crash consistency: each record is one ``write`` of a complete line, flushed to the OS before
 ``record`` returns (``sync=True`` also fsyncs). A process killed mid-append leaves at most a
@@ -48,6 +57,9 @@ __all__ = ["SecurityLog", "VerifyResult", "verify_log"]
 
 _SEGMENT_RE = re.compile(r"^segment-(\d{8})\.jsonl$")
 CHECKPOINTS = "checkpoints.jsonl"
+#: The default ``checkpoint_every`` of :class:`SecurityLog`, and so the longest unsealed tail
+#: :func:`verify_log` accepts with a public key unless told another interval.
+DEFAULT_CHECKPOINT_EVERY = 1000
 _ZERO = bytes(32)
 
 
@@ -76,7 +88,11 @@ def _encode(record: dict[str, Any]) -> bytes:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """Outcome of :func:`verify_log`. ``first_bad_index`` is the first record that is not what was logged."""
+    """Outcome of :func:`verify_log`. ``first_bad_index`` is the first record that is not what was logged.
+
+    ``covered`` is how many records (from the start) a checkpoint seals — a checkpoint with a
+    valid signature when a public key was given; ``unsealed`` = ``size - covered``.
+    """
 
     ok: bool
     size: int
@@ -87,6 +103,7 @@ class VerifyResult:
     torn_tail: bool = False
     signed: bool = False
     problems: tuple[str, ...] = field(default=())
+    covered: int = 0
 
     def __bool__(self) -> bool:
         return self.ok
@@ -125,11 +142,15 @@ def verify_log(
     public_key: _crypto.PublicKey | bytes | str | None = None,
     *,
     trusted_checkpoint: Checkpoint | None = None,
+    max_unsealed: int | None = DEFAULT_CHECKPOINT_EVERY,
 ) -> VerifyResult:
     """Check every record, link and checkpoint of the log in ``directory`` (read-only).
 
-    With ``public_key`` every checkpoint signature must verify (and at least one must exist);
-    without it signatures are not checked (``signed=False``). ``trusted_checkpoint`` (one a
+    With ``public_key`` every checkpoint signature must verify (those carried by rotation
+    records too), a log with records must have at least one valid signed checkpoint, and no
+    more than ``max_unsealed`` records (the device's checkpoint interval; ``None`` for no
+    limit) may follow the last one: records no signature covers could have been rewritten.
+    Without a key signatures are not checked (``signed=False``). ``trusted_checkpoint`` (one a
     collector kept) must be matched by the log: this catches truncation of both the records
     and the checkpoint file.
     """
@@ -151,6 +172,7 @@ def verify_log(
     leaves: list[bytes] = []
     records: list[bytes] = []
     torn = False
+    rotation_covered = 0
     segments = _segments(directory)
     for number, segment in enumerate(segments):
         lines, torn_here = _read_lines(segment)
@@ -183,8 +205,11 @@ def verify_log(
             here = merkle.leaf_hash(line)
             culprit = p - 1 if nxt is None or nxt[1] == here else p
             return _fail(culprit, f"record {culprit} was altered (the chain breaks at {p})", p)
-        if b'"event":"log.rotate"' in line and not _rotation_fits(line, p, tree):
-            return _fail(p, f"rotation record {p} does not match the log before it", n)
+        if b'"event":"log.rotate"' in line:
+            fits = _rotation_fits(line, p, tree, key)
+            if fits is None:
+                return _fail(p, f"rotation record {p} does not match the log before it", n)
+            rotation_covered = max(rotation_covered, fits)
         leaf = merkle.leaf_hash(line)
         leaves.append(leaf)
         tree.append(leaf)
@@ -207,14 +232,36 @@ def verify_log(
         prev_size = cp.size
         if latest is None or cp.size >= latest.size:
             latest = cp
+    covered = max(latest.size if latest else 0, rotation_covered)
+    if key is not None and n:
+        problem = _coverage_problem(n, covered, max_unsealed)
+        if problem:
+            return _fail(covered, problem, n, checkpoint=latest, covered=covered, unsealed=n - covered)
     return VerifyResult(
         ok=True,
         size=n,
         checkpoint=latest,
-        unsealed=n - (latest.size if latest else 0),
+        unsealed=n - covered,
         torn_tail=torn,
         signed=key is not None,
+        covered=covered,
     )
+
+
+def _coverage_problem(size: int, covered: int, max_unsealed: int | None) -> str:
+    """Why a signed log's records are not (enough) covered by signed checkpoints, or ''."""
+    summary = f"{covered} of {size} records are covered by a signed checkpoint"
+    if covered == 0:
+        return (
+            f"no valid signed checkpoint: {summary}; a log whose checkpoints were removed "
+            "could have been rewritten from its first record"
+        )
+    if max_unsealed is not None and size - covered > max_unsealed:
+        return (
+            f"{summary}; {size - covered} unsealed records exceed the checkpoint interval "
+            f"({max_unsealed}): records {covered}..{size - 1} could have been rewritten"
+        )
+    return ""
 
 
 _HEAD = b'{"index":'
@@ -240,13 +287,28 @@ def _index_and_link(line: bytes) -> tuple[int, bytes] | None:
         return None
 
 
-def _rotation_fits(line: bytes, index: int, tree: merkle.CompactRange) -> bool:
-    """A rotation record must carry the checkpoint of exactly the records before it."""
+def _rotation_fits(
+    line: bytes, index: int, tree: merkle.CompactRange, key: _crypto.PublicKey | None
+) -> int | None:
+    """A rotation record must carry the checkpoint of exactly the records before it.
+
+    Returns ``None`` when it does not (or, with ``key``, when its signature is present but
+    invalid), else how many records it seals with a valid signature (0 when unsigned or when
+    no key was given).
+    """
     try:
-        cp = json.loads(line)["details"]["checkpoint"]
+        data = json.loads(line)["details"]["checkpoint"]
     except (ValueError, KeyError, TypeError):
-        return False
-    return isinstance(cp, dict) and cp.get("size") == index and cp.get("root") == tree.root().hex()
+        return None
+    if not (isinstance(data, dict) and data.get("size") == index and data.get("root") == tree.root().hex()):
+        return None
+    if key is None or not data.get("signature"):
+        return 0
+    try:
+        cp = Checkpoint.from_json(data)
+    except SecurityLogError:
+        return None
+    return index if verify_checkpoint(cp, key) else None
 
 
 def _keystore_signer(keystore: Keystore, key_id: str) -> Signer:
@@ -308,9 +370,49 @@ class SecurityLog:
         recovered = self._load()
         checkpoints = _read_checkpoints(self.directory)
         self._last_checkpoint: Checkpoint | None = checkpoints[-1] if checkpoints else None
+        #: why the records found at start-up are not what the last signed checkpoint sealed
+        self.start_up_problem = self._check_on_open()
+        self._start_up_logged = True  # written with the first record after opening
+        if self.start_up_problem:
+            self._last_checkpoint = None  # never extend an unverifiable checkpoint: seal afresh
         self._file = self._segment_path.open("ab", buffering=0)
         if recovered:
             self.record(SecurityEvent.LOG_RECOVER, "info", partial_bytes=recovered)
+        self._start_up_logged = not self.start_up_problem
+
+    def _check_on_open(self) -> str:
+        """Whether the records found at start-up are the ones the last signed checkpoint sealed.
+
+        Without this, a log rewritten while the device was off (checkpoints deleted, ``prev``
+        re-linked) would be sealed as it is by the device's next checkpoint.
+        """
+        if self.public_key is None:
+            return ""
+        last = self._last_checkpoint
+        if last is None:
+            # the first record is sealed as soon as it is written: more than one record and no
+            # checkpoint is not something a power cut leaves
+            return f"{self.size} records and no checkpoint" if self.size > 1 else ""
+        if not verify_checkpoint(last, self.public_key):
+            return f"the last checkpoint (size {last.size}) has no valid signature"
+        if last.size > self.size:
+            return f"truncated: the last checkpoint covers {last.size} records, {self.size} remain"
+        if merkle.root_hash(self._leaves, last.size) != last.root_hash:
+            return f"records before {last.size} differ from the last signed checkpoint"
+        return ""
+
+    def record_start_up_findings(self) -> None:
+        """Write the ``log.tamper`` record for :attr:`start_up_problem`, once.
+
+        The next seal will cover the records as they are now; this record, sealed with them,
+        keeps the evidence that they were not what the device wrote. It is written with the
+        first record (not while opening, when a keystore may still be attached to another log).
+        """
+        with self._lock:
+            if self._start_up_logged or self._sealing:
+                return
+            self._start_up_logged = True
+            self.record(SecurityEvent.LOG_TAMPER, "failure", reason=self.start_up_problem, size=self.size)
 
     # --- opening -------------------------------------------------------------------------------
 
@@ -366,8 +468,13 @@ class SecurityLog:
             if self._sealing:  # e.g. the keystore logging the checkpoint signature itself
                 self._pending.append((str(event), str(outcome), principal, details))
                 return self._tree.size + len(self._pending) - 1
+            if not self._start_up_logged:
+                self.record_start_up_findings()
             index = self._append(str(event), str(outcome), principal, details)
-            if self.checkpoint_every and self._tree.size % self.checkpoint_every == 0:
+            last = self._last_checkpoint.size if self._last_checkpoint else None
+            # Seal after the first record (a signed log is never without a checkpoint), then
+            # every ``checkpoint_every`` records after the last seal, whatever sealed it.
+            if self.checkpoint_every and (last is None or self._tree.size - last >= self.checkpoint_every):
                 self.checkpoint()
             if self._tree.size - self._segment_start >= self.segment_max_records:
                 self.rotate()
@@ -406,6 +513,19 @@ class SecurityLog:
     def checkpoint(self) -> Checkpoint:
         """Seal the records so far: sign (size, root, time) and store it. Returns the checkpoint."""
         with self._lock:
+            cp = self._seal()
+            self._flush_pending()
+            return cp
+
+    def _flush_pending(self) -> None:
+        """Append the records logged while sealing (the keystore's ``key.use`` of the signature)."""
+        pending, self._pending = self._pending, []
+        for event, outcome, principal, details in pending:
+            self._append(event, outcome, principal, details)
+
+    def _seal(self) -> Checkpoint:
+        """Sign and store a checkpoint of the records so far; records logged meanwhile stay pending."""
+        with self._lock:
             last = self._last_checkpoint
             if last is not None and last.size == self._tree.size and (last.signature or not self._signer):
                 return last
@@ -424,17 +544,14 @@ class SecurityLog:
                 fh.flush()
                 os.fsync(fh.fileno())
             self._last_checkpoint = cp
-            pending, self._pending = self._pending, []
-            for event, outcome, principal, details in pending:
-                self._append(event, outcome, principal, details)
             return cp
 
     def rotate(self) -> Path:
         """Close the current segment with a checkpoint and start a new one that records it."""
         with self._lock:
-            cp = self.checkpoint()
-            if self._tree.size > cp.size:  # records queued while sealing
-                cp = self.checkpoint()
+            # The seal's own key.use record waits until after the rotation record, which must
+            # carry the checkpoint of exactly the records before it.
+            cp = self._seal()
             previous = self._segment_path
             self._file.close()
             self._segment_number += 1
@@ -447,6 +564,7 @@ class SecurityLog:
                 None,
                 {"previous": previous.name, "checkpoint": cp.to_json()},
             )
+            self._flush_pending()
             return self._segment_path
 
     def close(self) -> None:
@@ -471,8 +589,14 @@ class SecurityLog:
     # --- reading and proving ---------------------------------------------------------------------
 
     def verify(self, *, trusted_checkpoint: Checkpoint | None = None) -> VerifyResult:
+        """:func:`verify_log` of this log, holding its unsealed tail to this log's interval."""
         with self._lock:
-            return verify_log(self.directory, self.public_key, trusted_checkpoint=trusted_checkpoint)
+            return verify_log(
+                self.directory,
+                self.public_key,
+                trusted_checkpoint=trusted_checkpoint,
+                max_unsealed=self.checkpoint_every or None,
+            )
 
     def lines(self) -> Iterator[bytes]:
         """The exact bytes of every complete record (the Merkle leaf data), oldest first."""

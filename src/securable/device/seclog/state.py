@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from securable.device.principal import Action, Principal, can
-from securable.errors import AccessDeniedError, SecurableError
+from securable.errors import AccessDeniedError
 
 if TYPE_CHECKING:
     from securable.device.config import ConfigStore
@@ -71,6 +71,7 @@ def security_state(
         )
     now = clock()
     reasons: list[str] = []
+    log.record_start_up_findings()
     verified = log.verify()
     if not verified.ok:
         reasons.append(
@@ -78,7 +79,7 @@ def security_state(
         )
     recent_failures = 0
     last_update: tuple[str, str] | None = None
-    last_config_revision: int | None = None
+    tampered: list[str] = []
     for rec in log.records():
         event, outcome = str(rec.get("event")), str(rec.get("outcome"))
         if event == "auth.failure":
@@ -90,27 +91,23 @@ def security_state(
                 recent_failures += 1
         elif event.startswith("update.") and outcome in ("success", "failure"):
             last_update = (event, outcome)
-        elif event == "config.change" and outcome == "success":
-            revision = rec.get("details", {}).get("revision")
-            last_config_revision = revision if isinstance(revision, int) else last_config_revision
+        elif event == "log.tamper":
+            tampered.append(f"record {rec.get('index')}: {rec.get('details', {}).get('reason')}")
         elif event == "reset" and rec.get("details", {}).get("stage") == "done":
-            last_config_revision = 0
+            tampered = []  # a factory reset is where the owner starts afresh
+    if tampered:
+        reasons.append(f"the security log was altered while the device was off ({tampered[-1]})")
     if recent_failures >= auth_failure_threshold:
         reasons.append(f"{recent_failures} failed logins in the last {auth_failure_window}")
     if last_update is not None and last_update[1] == "failure":
         reasons.append(f"the last update step failed ({last_update[0]})")
     if config is not None:
-        try:
-            on_disk: int | None = type(config)(config.path, config.schema).revision
-        except SecurableError:
-            on_disk = None
-        if on_disk is None:
-            reasons.append(f"configuration file {config.path} is unreadable")
-        elif on_disk != (last_config_revision or 0):
-            reasons.append(
-                f"configuration drift: revision {on_disk} on disk, "
-                f"{last_config_revision or 0} in the security log"
-            )
+        # The file on disk now against the log's record of authorized writes (hash-bound).
+        drift = config.binding_problem(log.lines())
+        if drift is not None:
+            reasons.append(drift)
+        elif config.tampered is not None:  # found at load; the defaults are in force
+            reasons.append(f"{config.tampered} (found at start-up; secure defaults in force)")
     report = StateReport(
         state=DeviceState.DEGRADED if reasons else DeviceState.EXPECTED,
         reasons=tuple(reasons),

@@ -10,9 +10,15 @@ hash-bin delegation); :class:`RepositoryServer` serves it on loopback for demos 
 
 from __future__ import annotations
 
-from securable.device.update.client import DeviceUpdater, InstallResult, StagedImage, UpdateOffer
+from securable.device.update.client import (
+    DeviceUpdater,
+    InstallResult,
+    RecoveryState,
+    StagedImage,
+    UpdateOffer,
+)
 from securable.device.update.download import RangeDownloader
-from securable.device.update.errors import RefusalReason, SlotError, UpdateRefusedError
+from securable.device.update.errors import BootRecoveryError, RefusalReason, SlotError, UpdateRefusedError
 from securable.device.update.events import Outcome, SecurityEventSink, Stage
 from securable.device.update.floor import AntiRollbackFloor
 from securable.device.update.policy import PolicyStore, UpdateMode, UpdatePolicy
@@ -46,6 +52,7 @@ __all__ = [
     "REQUIREMENTS",
     "ABSlots",
     "AntiRollbackFloor",
+    "BootRecoveryError",
     "BootResult",
     "DeviceUpdater",
     "FolderSlotBackend",
@@ -53,6 +60,7 @@ __all__ = [
     "Outcome",
     "PolicyStore",
     "RangeDownloader",
+    "RecoveryState",
     "RefusalReason",
     "Release",
     "ReleaseRepository",

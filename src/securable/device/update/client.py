@@ -13,6 +13,22 @@ thresholds, length caps) and adds what TUF leaves to the device:
   never goes below the floor;
 * a security-log event for every stage.
 
+Recovery: when no slot holds an image that both verifies and meets the anti-rollback floor
+(say the running v2 was corrupted at rest and only the retired v1 still verifies),
+:meth:`DeviceUpdater.boot` runs nothing: it records ``update.boot`` failure with reason
+``recovery``, keeps the fact in ``recovery.json`` (:attr:`DeviceUpdater.recovery`, which the
+device reports until repaired) and raises :class:`BootRecoveryError`. The device maker must
+provide what happens next, as Android devices do with their recovery mode:
+
+* a *recovery environment* the bootloader enters on that error — a small image in its own
+  read-only partition (or ROM), verified by the boot chain, that is never one of the A/B slots;
+* in it, network access and one round of :meth:`DeviceUpdater.update` against the same
+  repository and trusted root: the damaged slot counts as nothing installed, so the current
+  release is downloaded, verified with TUF and written to the other slot (or, offline, a
+  signed image accepted over USB or serial and checked the same way);
+* a visible sign for the owner (LED, screen, app) that the device is in recovery, and a
+  service route (return or re-flash at a service point) when no network is available.
+
 Typical device loop::
 
     updater = DeviceUpdater(state_dir, metadata_url=..., targets_url=..., trusted_root=ROOT,
@@ -37,7 +53,7 @@ from securable.device.update._files import atomic_write_json, read_json
 from securable.device.update._tuf import FetcherInterface, TargetFile, Updater, UpdaterConfig
 from securable.device.update._tuf import exceptions as tuf_exc
 from securable.device.update.download import PoolFetcher, RangeDownloader
-from securable.device.update.errors import RefusalReason, SlotError, UpdateRefusedError
+from securable.device.update.errors import BootRecoveryError, RefusalReason, SlotError, UpdateRefusedError
 from securable.device.update.events import Outcome, SecurityEventSink, Stage
 from securable.device.update.floor import AntiRollbackFloor
 from securable.device.update.policy import PolicyStore, UpdateMode, UpdatePolicy
@@ -64,6 +80,22 @@ class StagedImage:
 
     path: Path
     resumed_from: int
+
+
+@dataclass(frozen=True)
+class RecoveryState:
+    """Why the device could not boot a slot (see the module docstring); reported until repaired."""
+
+    reason: str
+    message: str
+    security_version_floor: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "message": self.message,
+            "security_version_floor": self.security_version_floor,
+        }
 
 
 @dataclass(frozen=True)
@@ -201,14 +233,44 @@ class DeviceUpdater:
 
     # --- boot ----------------------------------------------------------------------------------
 
+    @property
+    def recovery(self) -> RecoveryState | None:
+        """The recovery state the last boot ended in, or ``None`` when a slot booted."""
+        data = read_json(self.state_dir / "recovery.json")
+        if not isinstance(data, dict):
+            return None
+        return RecoveryState(
+            str(data.get("reason", "recovery")),
+            str(data.get("message", "")),
+            int(data.get("security_version_floor", 0)),
+        )
+
     def boot(self) -> BootResult:
-        """Early-boot step: choose and verify the slot to run (counts trial boots, falls back)."""
+        """Early-boot step: choose and verify the slot to run (counts trial boots, falls back).
+
+        Raises :class:`BootRecoveryError` (and enters the recovery state) when no slot holds an
+        image that verifies at or above the anti-rollback floor.
+        """
         before = self.slots.state()
+        floor = self.floor.value
         try:
-            result = self.slots.boot()
+            result = self.slots.boot(floor=floor)
+        except BootRecoveryError as exc:
+            state = RecoveryState("recovery", exc.message, floor)
+            atomic_write_json(self.state_dir / "recovery.json", state.to_json())
+            self._record(
+                Stage.BOOT,
+                Outcome.FAILURE,
+                reason="recovery",
+                error=exc.message,
+                security_version_floor=floor,
+            )
+            raise
         except SlotError as exc:
             self._record(Stage.BOOT, Outcome.FAILURE, error=exc.message)
             raise
+        if self.recovery is not None:
+            (self.state_dir / "recovery.json").unlink(missing_ok=True)
         if not result.trial:
             # A confirmed image lifts the floor; repeating it here heals a crash between
             # confirmation and the floor write.
@@ -317,8 +379,11 @@ class DeviceUpdater:
         return bool(root["signed"].get("consistent_snapshot", False))
 
     def _installed(self) -> SlotManifest | None:
+        """The running image's manifest; ``None`` in recovery, so the release is written again."""
         state = self.slots.state()
-        return self.slots.manifest(state.active) if state else None
+        if state is None or self.recovery is not None:
+            return None
+        return self.slots.manifest(state.active)
 
     def check(self) -> UpdateOffer | None:
         """Refresh TUF metadata and return the release to install, or None when up to date."""

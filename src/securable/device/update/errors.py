@@ -40,3 +40,22 @@ class UpdateRefusedError(UpdateError):
 
 class SlotError(UpdateError):
     """The A/B slot store is unusable (no verified image in either slot, or a corrupt slot table)."""
+
+
+RECOVERY_DIAGNOSTICS = (
+    "the device is in recovery: run one update round (DeviceUpdater.update) from the recovery "
+    "environment to install a verified image at or above the floor, or re-flash it at a service point"
+)
+
+
+class BootRecoveryError(SlotError):
+    """No slot holds an image that both verifies and meets the anti-rollback floor.
+
+    The bootloader must not run anything then — falling back to a retired image would undo the
+    floor, as Android Verified Boot's rollback index forbids — and enters the device maker's
+    recovery environment instead (see :mod:`securable.device.update.client`).
+    """
+
+    def __init__(self, message: str, *, floor: int) -> None:
+        super().__init__(message, diagnostics=RECOVERY_DIAGNOSTICS)
+        self.floor = floor

@@ -20,6 +20,9 @@ The invariants that make a power cut harmless:
    or did not.
 4. Each boot hashes the chosen image against its manifest; a mismatch falls back to the other
    slot, and an unconfirmed trial falls back after ``max_trial_boots`` attempts.
+5. Nothing below the anti-rollback floor boots: when the only image that verifies has a lower
+   security version than ``floor``, :meth:`ABSlots.boot` raises :class:`BootRecoveryError`
+   and changes nothing, so the device goes to recovery instead of running a retired image.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from securable.device.update._files import atomic_write_json, fsync_dir, read_json
-from securable.device.update.errors import SlotError
+from securable.device.update.errors import BootRecoveryError, SlotError
 from securable.device.update.release import Release
 
 SLOT_NAMES = ("a", "b")
@@ -304,8 +307,12 @@ class ABSlots:
             raise SlotError(f"slot {slot!r} holds no verified image", diagnostics="install an image first")
         self._save(BootState(active=slot, previous=state.active, trial=True, attempts=0))
 
-    def boot(self) -> BootResult:
-        """What the bootloader does: count a trial boot, fall back when needed, verify the image."""
+    def boot(self, *, floor: int = 0) -> BootResult:
+        """What the bootloader does: count a trial boot, fall back when needed, verify the image.
+
+        ``floor`` is the device's anti-rollback floor: an image below it never boots, even when
+        it is the only one that verifies (:class:`BootRecoveryError`, nothing changed).
+        """
         state = self._require_state()
         fell_back = False
         if state.trial:
@@ -316,18 +323,40 @@ class ABSlots:
                 state.attempts += 1
             self._save(state)
         manifest = self.verify(state.active)
-        if manifest is None:
+        if manifest is None or manifest.security_version < floor:
             other = state.previous or self.other(state.active)
             other_manifest = self.verify(other)
-            if other_manifest is None:
-                raise SlotError(
-                    "no slot holds an image that matches its manifest",
-                    diagnostics="re-flash the device with a factory image",
-                )
+            if other_manifest is None or other_manifest.security_version < floor:
+                self._refuse_boot(state.active, manifest, other, other_manifest, floor)
+            assert other_manifest is not None
             state = BootState(active=other, previous=state.active)
             self._save(state)
             manifest, fell_back = other_manifest, True
         return BootResult(slot=state.active, manifest=manifest, trial=state.trial, fell_back=fell_back)
+
+    @staticmethod
+    def _refuse_boot(
+        active: str,
+        active_manifest: SlotManifest | None,
+        other: str,
+        other_manifest: SlotManifest | None,
+        floor: int,
+    ) -> None:
+        verified = [(s, m) for s, m in ((active, active_manifest), (other, other_manifest)) if m is not None]
+        if not verified:
+            raise BootRecoveryError(
+                "no slot holds an image that matches its manifest: re-flash the device "
+                "with a factory image, or enter recovery",
+                floor=floor,
+            )
+        found = ", ".join(
+            f"slot {s} holds {m.version} (security version {m.security_version})" for s, m in verified
+        )
+        raise BootRecoveryError(
+            f"refusing to boot below the anti-rollback floor {floor}: {found}; "
+            "the other slot does not verify",
+            floor=floor,
+        )
 
     def confirm(self) -> BootState:
         """Mark the running trial image good; it stops being rolled back."""
