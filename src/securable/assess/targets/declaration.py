@@ -23,10 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from securable._yaml import parse_yaml, read_text_capped
 from securable.assess.model import TargetKind
 from securable.errors import DeclarationError
 
@@ -92,7 +92,7 @@ class Declaration:
                 f"declaration '{source}' is not a regular file", diagnostics="give the path of product.yaml"
             )
         try:
-            text = source.read_text(encoding="utf-8")
+            text = read_text_capped(source, ref=str(source), error=DeclarationError)
         except FileNotFoundError:
             raise DeclarationError(
                 f"declaration '{source}' does not exist", diagnostics="check the path given to --manifest"
@@ -105,15 +105,8 @@ class Declaration:
 
     @classmethod
     def from_text(cls, text: str, *, ref: str = "product.yaml") -> Declaration:
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else "file"
-            raise DeclarationError(
-                f"{ref}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})", diagnostics=_FIX
-            ) from None
-        return cls.from_mapping(raw, ref=ref)
+        """Parse ``text`` within the safe loader's limits (size, nesting, alias expansion)."""
+        return cls.from_mapping(parse_yaml(text, ref=ref, fix=_FIX, error=DeclarationError), ref=ref)
 
     @classmethod
     def from_mapping(cls, raw: Any, *, ref: str = "product.yaml") -> Declaration:
