@@ -284,3 +284,14 @@ def test_declaration_only_run_leaves_the_boot_cross_check_requirement_not_assess
     boot = [f for f in result.findings if f.check == "decl.boot-services"]
     assert [f.verdict for f in boot] == [Verdict.NOT_APPLICABLE] and boot[0].evidence["scope"] == "check"
     assert {r.id: r.verdict for r in result.requirements}["nistir8425:IAC-1a"] is Verdict.NOT_ASSESSED
+
+
+def test_every_declaration_check_says_how_to_fix_product_yaml(catalog: Catalog) -> None:
+    from securable.catalog import load_catalog
+
+    real = load_catalog()
+    for check in checks_for([TargetKind.DECLARATION]):
+        fix = check.remediation
+        assert fix is not None and fix.summary and fix.references, check.id
+        assert yaml.safe_load(fix.example), f"{check.id}: the example must be a product.yaml snippet"
+        assert all(ref in real for ref in fix.references), check.id
