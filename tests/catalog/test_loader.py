@@ -96,3 +96,16 @@ def test_malformed_file_gives_one_clear_error(
 def test_missing_framework_folder_is_reported(tmp_path: Path) -> None:
     with pytest.raises(CatalogDataError, match="no framework files"):
         build_catalog(tmp_path)
+
+
+def test_catalog_files_are_read_with_the_safe_loader(data: Path) -> None:
+    """A data file is not trusted to be small: an alias bomb or a huge file is one clear error."""
+    bomb = "".join(f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(1, 10))
+    fwb = data / "frameworks" / "fwb.yaml"
+    fwb.write_text(fwb.read_text() + "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + bomb)
+    with pytest.raises(CatalogDataError, match=r"^fwb.yaml: refused: anchors and aliases expand to more"):
+        build_catalog(data)
+    with fwb.open("wb") as handle:
+        handle.truncate(2 << 20)
+    with pytest.raises(CatalogDataError, match=r"^fwb.yaml: 2 MiB is over the 1 MiB limit"):
+        build_catalog(data)

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from securable._yaml import load_yaml_file
 from securable.errors import CatalogDataError
 
 if TYPE_CHECKING:
@@ -101,10 +100,7 @@ def parse_check_evidence(data: Any) -> dict[str, CheckEvidence]:
 @functools.cache
 def load_check_evidence() -> dict[str, CheckEvidence]:
     """The check-to-requirement data, read once per process, in the file's (= run) order."""
-    try:
-        data = yaml.safe_load(EVIDENCE_FILE.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise _fail("file", f"cannot be read ({exc})") from None
+    data = load_yaml_file(EVIDENCE_FILE, ref=EVIDENCE_FILE.name, fix=_FIX, error=CatalogDataError)
     return parse_check_evidence(data)
 
 

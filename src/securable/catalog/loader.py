@@ -17,9 +17,9 @@ from collections.abc import Mapping as MappingT
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from securable._yaml import load_yaml_file
 from securable.catalog.model import Framework, Item, Kind, Mapping, Profile, Tailoring
 from securable.errors import CatalogDataError
 
@@ -32,14 +32,7 @@ def _fail(file: Path, where: str, problem: str) -> CatalogDataError:
 
 
 def _read_yaml(file: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "file"
-        raise _fail(file, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(file, "file", f"cannot be read ({exc})") from None
+    data = load_yaml_file(file, ref=file.name, fix=_FIX, error=CatalogDataError)
     if not isinstance(data, dict):
         raise _fail(file, "file", "top level must be a mapping")
     return data

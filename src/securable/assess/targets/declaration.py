@@ -23,14 +23,23 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from securable._yaml import parse_yaml, read_text_capped
+from securable.assess.facts._memo import fact
 from securable.assess.model import TargetKind
 from securable.errors import DeclarationError
 
-__all__ = ["Declaration", "RequirementStatement", "load_schema", "month_end"]
+__all__ = [
+    "CollectedData",
+    "Declaration",
+    "DeclaredService",
+    "RequirementStatement",
+    "SupportPeriod",
+    "load_schema",
+    "month_end",
+]
 
 SCHEMA_ID = "securable/product/v1"
 _FIX = "correct product.yaml (see examples/product.yaml for every field, with comments)"
@@ -74,6 +83,40 @@ class RequirementStatement:
 
 
 @dataclass(frozen=True)
+class DeclaredService:
+    """One entry of ``services:``: a software service the manufacturer says runs on the device."""
+
+    name: str
+    port: int | None = None
+    protocol: str = ""
+    start_at_boot: bool | None = None  # None: the declaration does not say
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class SupportPeriod:
+    """The ``support:`` section with its months read as dates (``None`` where not declared).
+
+    ``end`` is the last day of the declared end month; ``end_text``/``start_text`` keep the
+    manufacturer's own spelling (``2031-03``) for messages and evidence.
+    """
+
+    end: dt.date | None = None
+    start: dt.date | None = None
+    end_text: str = ""
+    start_text: str = ""
+    statement_url: str = ""
+
+
+@dataclass(frozen=True)
+class CollectedData:
+    """One entry of ``data_collected:``: a kind of data the product keeps."""
+
+    name: str
+    personal: bool = False
+
+
+@dataclass(frozen=True)
 class Declaration:
     """A validated ``product.yaml``. Sections are kept as plain mappings (already schema-checked)."""
 
@@ -92,7 +135,7 @@ class Declaration:
                 f"declaration '{source}' is not a regular file", diagnostics="give the path of product.yaml"
             )
         try:
-            text = source.read_text(encoding="utf-8")
+            text = read_text_capped(source, ref=str(source), error=DeclarationError)
         except FileNotFoundError:
             raise DeclarationError(
                 f"declaration '{source}' does not exist", diagnostics="check the path given to --manifest"
@@ -105,15 +148,8 @@ class Declaration:
 
     @classmethod
     def from_text(cls, text: str, *, ref: str = "product.yaml") -> Declaration:
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else "file"
-            raise DeclarationError(
-                f"{ref}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})", diagnostics=_FIX
-            ) from None
-        return cls.from_mapping(raw, ref=ref)
+        """Parse ``text`` within the safe loader's limits (size, nesting, alias expansion)."""
+        return cls.from_mapping(parse_yaml(text, ref=ref, fix=_FIX, error=DeclarationError), ref=ref)
 
     @classmethod
     def from_mapping(cls, raw: Any, *, ref: str = "product.yaml") -> Declaration:
@@ -169,6 +205,51 @@ class Declaration:
     def context(self) -> str:
         return str(self.data.get("context", "consumer"))
 
-    @property
+    # --- facts several checks read (computed once per declaration) ----------------------------
+
+    @fact
     def documentation(self) -> Mapping[str, str]:
+        """``documentation:`` as name → link text (every value a string)."""
         return {str(k): str(v) for k, v in self.section("documentation").items()}
+
+    @fact
+    def services(self) -> tuple[DeclaredService, ...]:
+        """The declared ``services:``, in the order written (read by the boot and host cross-checks)."""
+        return tuple(
+            DeclaredService(
+                name=str(row.get("name", "")),
+                port=port if isinstance(port := row.get("port"), int) else None,
+                protocol=str(row.get("protocol", "")),
+                start_at_boot=boot if isinstance(boot := row.get("start_at_boot"), bool) else None,
+                purpose=str(row.get("purpose", "")),
+            )
+            for row in self.items("services")
+        )
+
+    @fact
+    def support(self) -> SupportPeriod:
+        """The support period with its months as dates (already validated in :meth:`from_mapping`)."""
+        section = self.section("support")
+        end, start = section.get("end"), section.get("start")
+        return SupportPeriod(
+            end=month_end(end) if isinstance(end, str) else None,
+            start=month_end(start) if isinstance(start, str) else None,
+            end_text=end if isinstance(end, str) else "",
+            start_text=start if isinstance(start, str) else "",
+            statement_url=str(section.get("statement_url", "")),
+        )
+
+    @fact
+    def data_collected(self) -> tuple[CollectedData, ...]:
+        """The declared ``data_collected:`` entries (``personal`` is false unless stated)."""
+        return tuple(
+            CollectedData(name=str(row.get("name", "")), personal=row.get("personal") is True)
+            for row in self.items("data_collected")
+        )
+
+    def implemented_evidence(self, req_id: str) -> tuple[str, ...]:
+        """The evidence links of ``req_id`` when it is declared ``implemented``, else ``()``."""
+        statement = self.statements.get(req_id)
+        if statement is None or statement.status != "implemented":
+            return ()
+        return statement.evidence

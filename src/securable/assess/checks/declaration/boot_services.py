@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from securable.assess.check import DeclarationCheck
+from securable.assess.check import DeclarationCheck, NotApplicable, Remediation
 from securable.assess.checks.declaration._common import field
 from securable.assess.facts import FirmwareView
-from securable.assess.model import (
-    Finding,
-    Location,
-    Severity,
-    Verdict,
-)
+from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
 
 _RC_NAME = re.compile(r"^[SK]\d+(.*)$")
@@ -66,19 +62,48 @@ class BootServicesDeclaredCheck(DeclarationCheck):
     service at boot is an interface nobody assessed (TS 103 701 checks the device against the IXIT;
     NIST IR 8425 asks that only needed interfaces are present).
     Fix: remove the service from the image, or declare it (with its purpose) under ``services:``.
-    Runs only when both ``--manifest`` and ``--firmware`` are given.
+    Needs both ``--manifest`` and ``--firmware``; without an image it is not applicable and cites
+    no requirement, so they stay ``not_assessed``.
     """
 
     id = "decl.boot-services"
     title = "Services started at boot are all declared"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Declare every service the image starts at boot under services: in product.yaml, "
+        "with its purpose, or stop the image from starting it.",
+        example="services:\n"
+        "  - {name: httpd, port: 443, protocol: https, start_at_boot: true, purpose: local configuration}\n"
+        "  - {name: dropbear, port: 22, protocol: ssh, start_at_boot: true, purpose: field service}",
+        references=("nistir8425:IAC-1a", "en303645:5.6-1", "cra:I.2.j"),
+    )
+
+    def applies(self, target: Declaration) -> NotApplicable | None:
+        if self.firmware is None:
+            return NotApplicable(
+                "no firmware image in this run: nothing to cross-check the declared services against "
+                "(give --firmware with --manifest)",
+                location=field("services"),
+            )
+        return None
+
+    def evaluate(self, target: Declaration) -> Iterator[Finding]:
+        """As every check, except that *no image given* cites no requirement.
+
+        That the run has no firmware image says nothing about the product's interfaces: the
+        requirements stay ``not_assessed`` (as before this check used ``applies``) rather than
+        coming out ``not_applicable`` in a declaration-only run.
+        """
+        for finding in super().evaluate(target):
+            if finding.verdict is Verdict.NOT_APPLICABLE and self.firmware is None:
+                finding = dataclasses.replace(finding, requirements=())
+            yield finding
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
         image = self.firmware
-        if image is None:
+        if image is None:  # applies() said so; kept for the type checker
             return
-        declared = {normalise(str(s.get("name", ""))) for s in decl.items("services")}
+        declared = {normalise(service.name) for service in target.services}
         declared |= {n[:-1] for n in declared if n.endswith("d")}  # "sshd" also covers "ssh"
         found = boot_services(image)
         undeclared = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from securable.assess.check import DeclarationCheck
+from securable.assess.check import DeclarationCheck, Remediation
 from securable.assess.checks.declaration._common import field
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration, RequirementStatement
@@ -43,15 +43,32 @@ class DataDeletionCheck(DeclarationCheck):
     id = "decl.data-deletion"
     title = "Customer data deletion declared and documented"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="List what the product keeps under data_collected: (personal: true for personal data), "
+        "link the reset and deletion instructions as documentation.decommissioning, and state "
+        "nistir8425:DP-2.",
+        example="data_collected:\n"
+        "  - {name: account e-mail, personal: true, purpose: login, retention: account lifetime}\n"
+        "documentation:\n"
+        "  decommissioning: https://example.com/th-200/reset-and-disposal\n"
+        "requirements:\n"
+        "  nistir8425:DP-2: {status: implemented, evidence: [https://example.com/th-200/reset-and-disposal]}",
+        references=(
+            _DP2,
+            "nistir8259a:DP-2",
+            "en303645:5.11-1",
+            "en303645:5.11-3",
+            "cra:I.2.m",
+            "cra:AII.8.d",
+        ),
+    )
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
-        collected = [str(item.get("name", "")) for item in decl.items("data_collected")]
-        personal = [
-            str(item.get("name", "")) for item in decl.items("data_collected") if item.get("personal")
-        ]
-        guidance = deletion_guidance(decl.documentation)
-        statement = decl.statements.get(_DP2)
+        collected = [item.name for item in target.data_collected]
+        personal = [item.name for item in target.data_collected if item.personal]
+        guidance = deletion_guidance(target.documentation)
+        statement = target.statements.get(_DP2)
+        evidence = target.implemented_evidence(_DP2)
         where = field("documentation.decommissioning")
 
         if statement is not None and statement.status == "not_applicable" and collected:
@@ -63,7 +80,7 @@ class DataDeletionCheck(DeclarationCheck):
                 evidence={"data_collected": collected, "justification": statement.justification},
             )
         if guidance:
-            links = list(dict.fromkeys([*guidance.values(), *_evidence(statement)]))
+            links = list(dict.fromkeys([*guidance.values(), *evidence]))
             yield self.finding(
                 Verdict.MANUAL,
                 "deletion instructions are linked; a person must follow them and confirm the customer's "
@@ -86,13 +103,13 @@ class DataDeletionCheck(DeclarationCheck):
                 location=field(f"requirements.{_DP2}"),
                 evidence={"justification": statement.justification, "scope": "requirement"},
             )
-        elif _evidence(statement):
+        elif evidence:
             yield self.finding(
                 Verdict.MANUAL,
                 f"{_DP2} is declared implemented; a person must review the linked evidence and confirm "
                 "data is really erased",
                 location=field(f"requirements.{_DP2}"),
-                evidence={"links": list(_evidence(statement)), "data_collected": collected},
+                evidence={"links": list(evidence), "data_collected": collected},
             )
         else:
             yield self.finding(
@@ -102,12 +119,6 @@ class DataDeletionCheck(DeclarationCheck):
                 location=where,
                 evidence={"data_collected": collected},
             )
-
-
-def _evidence(statement: RequirementStatement | None) -> tuple[str, ...]:
-    if statement is None or statement.status != "implemented":
-        return ()
-    return statement.evidence
 
 
 def _justified_na(statement: RequirementStatement) -> bool:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import DeclarationCheck
+from securable.assess.check import DeclarationCheck, Remediation
 from securable.assess.checks.declaration._common import field, is_contact, is_url
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
+
+_CONTACT = ("nistir8425:IQR-1a", "cra:II.6", "cra:AII.2")
+_POLICY = ("en303645:5.2-1", "cra:II.5", "cra:AII.2")
 
 
 class DisclosureCheck(DeclarationCheck):
@@ -22,33 +25,41 @@ class DisclosureCheck(DeclarationCheck):
     id = "decl.disclosure"
     title = "Vulnerability disclosure contact and policy declared"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Name where vulnerability reports go (an e-mail address or an https form) and link "
+        "the published coordinated vulnerability disclosure policy.",
+        example="disclosure:\n"
+        "  contact: security@example.com\n"
+        "  policy_url: https://example.com/security/disclosure-policy",
+        references=("nistir8425:IQR-1a", "en303645:5.2-1", "cra:II.5", "cra:II.6", "cra:AII.2"),
+    )
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
-        section = decl.section("disclosure")
+        section = target.section("disclosure")
         contact = section.get("contact")
+        where = field("disclosure.contact")
         if not contact:
             yield self.finding(
                 Verdict.FAIL,
                 "no contact for vulnerability reports is declared",
-                location=field("disclosure.contact"),
-                requirements=("nistir8425:IQR-1a", "cra:II.6", "cra:AII.2"),
+                location=where,
+                requirements=_CONTACT,
             )
         elif not is_contact(contact):
             yield self.finding(
                 Verdict.FAIL,
                 "the vulnerability-report contact is neither an e-mail address nor an http(s) link",
-                location=field("disclosure.contact"),
+                location=where,
                 evidence={"contact": contact},
-                requirements=("nistir8425:IQR-1a", "cra:II.6", "cra:AII.2"),
+                requirements=_CONTACT,
             )
         else:
             yield self.finding(
                 Verdict.PASS,
                 f"vulnerability reports go to {contact}",
-                location=field("disclosure.contact"),
+                location=where,
                 evidence={"contact": contact},
-                requirements=("nistir8425:IQR-1a", "cra:II.6", "cra:AII.2"),
+                requirements=_CONTACT,
             )
         policy = section.get("policy_url")
         if not is_url(policy):
@@ -56,7 +67,7 @@ class DisclosureCheck(DeclarationCheck):
                 Verdict.FAIL,
                 "no published vulnerability disclosure policy is linked",
                 location=field("disclosure.policy_url"),
-                requirements=("en303645:5.2-1", "cra:II.5", "cra:AII.2"),
+                requirements=_POLICY,
             )
         else:
             yield self.finding(
@@ -64,5 +75,5 @@ class DisclosureCheck(DeclarationCheck):
                 "a person must read the linked disclosure policy (scope, contact, timelines)",
                 location=field("disclosure.policy_url"),
                 evidence={"url": policy},
-                requirements=("en303645:5.2-1", "cra:II.5", "cra:AII.2"),
+                requirements=_POLICY,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import DeclarationCheck
+from securable.assess.check import DeclarationCheck, Remediation
 from securable.assess.checks.declaration._common import field, is_url
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
@@ -23,11 +23,19 @@ class DocumentationCheck(DeclarationCheck):
     id = "decl.documentation"
     title = "Security documentation linked for customers"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="Link the customer-facing security documents (security guide, setup, secure disposal) "
+        "under documentation: as name: https://... pairs; file paths and prose are not links.",
+        example="documentation:\n"
+        "  security_guide: https://example.com/th-200/security-guide\n"
+        "  setup_guide: https://example.com/th-200/setup",
+        references=("nistir8425:EA-1a",),
+    )
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
-        links = {name: url for name, url in decl.documentation.items() if is_url(url)}
-        unusable = sorted(set(decl.documentation) - set(links))
+        documents = target.documentation
+        links = {name: url for name, url in documents.items() if is_url(url)}
+        unusable = sorted(set(documents) - set(links))
         if not links:
             yield self.finding(
                 Verdict.FAIL,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import DeclarationCheck
+from securable.assess.check import DeclarationCheck, Remediation
 from securable.assess.checks.declaration._common import field
-from securable.assess.model import Finding, ImageView, Location, Severity, TargetKind, Verdict
+from securable.assess.facts import FirmwareView
+from securable.assess.model import Finding, ImageView, Location, Severity, Verdict
 from securable.assess.sbom import read_os_release as os_release  # the one os-release reader
 from securable.assess.targets.declaration import Declaration
 
@@ -60,10 +61,20 @@ class IdentificationCheck(DeclarationCheck):
     id = "decl.identification"
     title = "Product, model, version and unit identification declared"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="Fill in product.name, product.model, product.version (the version of the image you "
+        "assess) and product.identifier (how one unit is told apart from another).",
+        example="product:\n"
+        "  name: Example Smart Thermostat\n"
+        "  manufacturer: Example Devices Ltd\n"
+        "  model: TH-200\n"
+        "  version: 2.4.1          # as the image's /etc/os-release IMAGE_VERSION says\n"
+        '  identifier: "serial number on the label and in the device certificate"',
+        references=(_AI, *_UNIT, _MODEL, _CRA),
+    )
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
-        product = decl.section("product")
+        product = target.section("product")
         present = {
             name: str(product[name]).strip() for name, _, _ in _FIELDS if str(product.get(name, "")).strip()
         }
@@ -89,10 +100,11 @@ class IdentificationCheck(DeclarationCheck):
         yield from self._cross_check(present.get("version"))
 
     def _cross_check(self, declared: str | None) -> Iterable[Finding]:
-        image = self.context.targets.get(TargetKind.FIRMWARE) if self.context is not None else None
+        """With an image in the run: does the version it states match ``product.version``?"""
+        image: FirmwareView | None = self.firmware
         if image is None or declared is None:
             return
-        stated = image_version(image)
+        stated = image_version(image.image)
         if stated is None:
             return
         version, key, path = stated

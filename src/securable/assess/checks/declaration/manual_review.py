@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import DeclarationCheck
-from securable.assess.checks.declaration._common import NON_TECHNICAL, field
+from securable.assess.check import DeclarationCheck, NotApplicable, Remediation
+from securable.assess.checks.declaration._common import NON_TECHNICAL, field, profile_requirements
 from securable.assess.model import Finding, Severity, Verdict
-from securable.assess.targets.declaration import Declaration
+from securable.assess.targets.declaration import Declaration, RequirementStatement
 
 
 class ManualReviewCheck(DeclarationCheck):
@@ -24,16 +24,32 @@ class ManualReviewCheck(DeclarationCheck):
     id = "decl.manual-review"
     title = "Process outcomes declared implemented: evidence for a reviewer"
     severity = Severity.INFO
+    remediation = Remediation(
+        summary="Give each implemented process outcome (documentation, vulnerability intake, customer "
+        "information and education) the evidence: links a reviewer opens to confirm it.",
+        example="requirements:\n"
+        "  nistir8425:IQR-1a: {status: implemented, evidence: [https://example.com/security/disclosure-policy]}",
+        references=("nistir8425:DOC-1c",),
+    )
+
+    def applies(self, target: Declaration) -> NotApplicable | None:
+        if not self._to_review(target):
+            return NotApplicable(
+                "no non-technical requirement of the profile is declared implemented: nothing for a "
+                "person to review (decl.statements reports the missing and not-implemented ones)",
+                location=field("requirements"),
+            )
+        return None
+
+    def _to_review(self, target: Declaration) -> list[RequirementStatement]:
+        """The implemented statements of the profile's non-technical requirements, in profile order."""
+        profile_ids = profile_requirements(self.context) or tuple(target.statements)
+        statements = (target.statements.get(req_id) for req_id in profile_ids if NON_TECHNICAL.match(req_id))
+        return [s for s in statements if s is not None and s.status == "implemented"]
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
-        profile_ids = (
-            tuple(self.context.requirement_ids) if self.context is not None else tuple(decl.statements)
-        )
-        for req_id in profile_ids:
-            statement = decl.statements.get(req_id)
-            if statement is None or statement.status != "implemented" or not NON_TECHNICAL.match(req_id):
-                continue
+        for statement in self._to_review(target):
+            req_id = statement.id
             where = field(f"requirements.{req_id}")
             if statement.evidence:
                 yield self.finding(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import DeclarationCheck
-from securable.assess.checks.declaration._common import field
+from securable.assess.check import DeclarationCheck, Remediation
+from securable.assess.checks.declaration._common import field, profile_requirements
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
 
@@ -26,10 +26,21 @@ class RequirementStatementsCheck(DeclarationCheck):
     id = "decl.statements"
     title = "Every profile requirement declared; not-applicable claims justified"
     severity = Severity.MEDIUM
+    remediation = Remediation(
+        summary="State every requirement of the profile under requirements: as implemented (with "
+        "evidence links), not_applicable (with a justification) or not_implemented; list the IDs with "
+        "`securable catalog list --profile nistir8425`.",
+        example="requirements:\n"
+        "  nistir8425:AI-1: {status: implemented, evidence: [https://example.com/guide#identification]}\n"
+        "  nistir8425:IAC-2c:\n"
+        "    status: not_applicable\n"
+        "    justification: the device talks only to its own cloud service; there is no other component",
+        references=("nistir8425:DOC-1c", "en303645:4-1"),
+    )
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
-        profile_ids = tuple(self.context.requirement_ids) if self.context is not None else ()
+        decl = target
+        profile_ids = profile_requirements(self.context)
         catalog = self.context.catalog if self.context is not None else None
         for req_id in (*profile_ids, *sorted(set(decl.statements) - set(profile_ids))):
             statement = decl.statements.get(req_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from securable.assess.check import DeclarationCheck
+from securable.assess.check import DeclarationCheck, Remediation
 from securable.assess.checks.declaration._common import field, is_url
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.declaration import Declaration
@@ -24,10 +24,20 @@ class UpdatePolicyCheck(DeclarationCheck):
     id = "decl.update-policy"
     title = "Update policy declared: automatic or notified, verified, published"
     severity = Severity.HIGH
+    remediation = Remediation(
+        summary="Declare how updates reach the product (automatic, on by default, or the customer is "
+        "notified), that they are verified before they are applied, and link the published terms.",
+        example="update_policy:\n"
+        "  mechanism: automatic               # automatic | notify (manual fails)\n"
+        "  automatic_by_default: true\n"
+        "  signed: true\n"
+        "  frequency: monthly, and within 30 days for critical vulnerabilities\n"
+        "  url: https://example.com/th-200/updates",
+        references=("nistir8425:SU-1", "nistir8425:SU-2", "nistir8425:ID-1a", "cra:I.2.c", "en303645:5.3-4"),
+    )
 
     def run(self, target: Declaration) -> Iterable[Finding]:
-        decl: Declaration = target
-        policy = decl.section("update_policy")
+        policy = target.section("update_policy")
         mechanism = policy.get("mechanism")
         if mechanism is None:
             yield self.finding(
