@@ -143,3 +143,32 @@ def test_every_verdict_says_why_and_open_ones_say_what_settles_them(verdict: Ver
     assert req.verdict is verdict and words in req.reason and "the reason in the finding" in req.reason
     assert bool(req.settle) is (verdict is not F)
     assert req.text  # the paraphrased requirement travels with the verdict
+
+
+def test_a_request_to_read_documents_yields_to_a_check_that_read_them() -> None:
+    from securable.catalog import load_catalog
+
+    real = load_catalog()
+    ask = Finding(
+        "decl.r",
+        M,
+        "review the linked manual",
+        ("nistir8425:DOC-1b",),
+        evidence={"review": "linked-documents"},
+    )
+    read = Finding(
+        "doc.c", P, "components named", ("nistir8425:DOC-1b",), evidence={"documents_read": ["m.md"]}
+    )
+    missing = Finding(
+        "doc.c", F, "components missing", ("nistir8425:DOC-1b",), evidence={"documents_read": ["m.md"]}
+    )
+    judge = Finding(
+        "doc.j", M, "judge the policy", ("nistir8425:DOC-1b",), evidence={"documents_read": ["m.md"]}
+    )
+    other = Finding("decl.o", M, "a person must look", ("nistir8425:DOC-1b",))
+    fold1 = lambda *fs: fold_requirements(list(fs), real, ["nistir8425:DOC-1b"])[0].verdict  # noqa: E731
+    assert fold1(ask) is M
+    assert fold1(ask, read) is P
+    assert fold1(ask, missing) is F
+    assert fold1(ask, read, judge) is M  # the document check's own judgement request still stands
+    assert fold1(ask, read, other) is M  # only requests to read documents yield

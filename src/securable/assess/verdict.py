@@ -28,6 +28,13 @@ has nothing else stays ``not_assessed``. ``not_applicable`` at requirement level
 findings that decide the requirement itself does not apply (``scope: requirement``, e.g. the
 manufacturer's justified statement in product.yaml).
 
+**A request to read documents yields to a check that read them.** A declaration check that can
+only say "a person must review the linked document" marks its ``manual`` finding ``review:
+linked-documents``. When a document check (its evidence names ``documents_read``) read those
+documents and passed or failed the requirement directly, that request no longer holds the
+requirement at ``manual``; the reviewer's remaining judgement is in the document check's own
+``manual`` findings where there is one.
+
 **Every open verdict says why.** Each requirement carries ``reason`` (what the verdict rests
 on) and, when it is not settled (``inconclusive``, ``manual``, ``error``, ``not_assessed``),
 ``settle``: what would decide it.
@@ -83,6 +90,11 @@ _STRONG_CROSSWALK = (Verdict.FAIL, Verdict.ERROR)
 def speaks_for_requirement(finding: Finding) -> bool:
     """False for a check-scope ``not_applicable``: the check had nothing to look at (see above)."""
     return finding.verdict is not Verdict.NOT_APPLICABLE or finding.evidence.get("scope") == "requirement"
+
+
+def is_document_review_request(finding: Finding) -> bool:
+    """A ``manual`` finding that only asks a person to read the linked documents."""
+    return finding.verdict is Verdict.MANUAL and finding.evidence.get("review") == "linked-documents"
 
 
 def _fold_evidence(direct: list[Verdict], crossed: list[Verdict]) -> Verdict:
@@ -174,6 +186,15 @@ def fold_requirements(
         ancestors = catalog.ancestors(req_id)
         root = ancestors[-1] if ancestors else catalog.item(req_id)
         voting = [i for i in indexes if speaks_for_requirement(findings[i])]
+        read = [
+            i
+            for i in voting
+            if i in direct[req_id]
+            and findings[i].verdict in (Verdict.PASS, Verdict.FAIL)
+            and "documents_read" in findings[i].evidence
+        ]
+        if read:  # the documents were read and settled it: a request to review them yields
+            voting = [i for i in voting if not is_document_review_request(findings[i])]
         verdict = _fold_evidence(
             [findings[i].verdict for i in voting if i in direct[req_id]],
             [findings[i].verdict for i in voting if i not in direct[req_id]],

@@ -56,7 +56,7 @@ class ManualReviewCheck(DeclarationCheck):
                     Verdict.MANUAL,
                     f"{req_id} is declared implemented; a person must review the linked evidence",
                     location=where,
-                    evidence={"links": list(statement.evidence)},
+                    evidence={"links": list(statement.evidence), "review": "linked-documents"},
                     requirements=(req_id,),
                 )
             else:

@@ -107,7 +107,7 @@ class SupportPeriodCheck(DeclarationCheck):
                 Verdict.MANUAL,
                 "a person must confirm the support period is published, as declared, at the linked page",
                 location=field("support.statement_url"),
-                evidence={"url": url, "end": support.end_text},
+                evidence={"url": url, "end": support.end_text, "review": "linked-documents"},
                 requirements=_PUBLISHED,
             )
 

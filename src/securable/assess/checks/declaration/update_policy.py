@@ -83,7 +83,7 @@ class UpdatePolicyCheck(DeclarationCheck):
                 Verdict.MANUAL,
                 "a person must confirm the linked page states the terms of update support",
                 location=field("update_policy.url"),
-                evidence={"url": url, "frequency": policy.get("frequency", "")},
+                evidence={"url": url, "frequency": policy.get("frequency", ""), "review": "linked-documents"},
                 requirements=("nistir8425:ID-1a",),
             )
         else:
