@@ -24,6 +24,9 @@ from securable.catalog.model import Framework, Item, Kind, Mapping, Profile, Tai
 from securable.errors import CatalogDataError
 
 DATA_DIR = Path(__file__).parent / "data"
+#: libyaml's safe loader parses the package data >10x faster than the pure-Python one; it is
+#: what keeps ``securable catalog list`` quick to start. Same safe subset of YAML either way.
+_SAFE_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 _FIX = "correct the catalog data file and run `securable catalog list` again"
 
 
@@ -33,7 +36,7 @@ def _fail(file: Path, where: str, problem: str) -> CatalogDataError:
 
 def _read_yaml(file: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 (safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "file"
