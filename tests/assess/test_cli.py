@@ -16,6 +16,7 @@ from securable.assess.targets import Declaration, load_live_host_class
 from securable.assess.targets.host import declared_interfaces_from
 from securable.catalog import Catalog, load_catalog
 from tests.assess.test_declaration import good
+from tests.cli.unwritable import KINDS, unwritable_folder
 
 
 def cli(argv: list[str]) -> int:
@@ -78,6 +79,26 @@ def test_out_missing_or_a_file(tmp_path: Path, manifest: Path, capsys: pytest.Ca
     assert "--out is missing" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
     assert cli(["assess", "--manifest", str(manifest), "--out", str(tmp_path / "file")]) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unwritable_out_is_exit_2_before_any_check(
+    kind: str,
+    tmp_path: Path,
+    manifest: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = unwritable_folder(kind, tmp_path)
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the checks ran although --out cannot be written")
+
+    monkeypatch.setattr("securable._cli.assess_cmd.run_assessment", must_not_run)
+    assert cli(["assess", "--manifest", str(manifest), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("securable: error: --out: ")
+    assert "writ" in err or "a file" in err
 
 
 def test_host_without_network_target_is_usage_error(

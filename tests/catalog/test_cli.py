@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from securable._cli import main
+from tests.cli.unwritable import KINDS, unwritable_folder
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -96,6 +97,16 @@ def test_export_oscal(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert (tmp_path / "securable-profile-en303645.json").is_file()
     code, _, err = run(capsys, "catalog", "export", "--format", "xlsx", "-o", str(tmp_path))
     assert code == 2 and "oscal" in err
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_export_into_an_unwritable_folder_is_exit_2(
+    kind: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = unwritable_folder(kind, tmp_path)
+    code, stdout, err = run(capsys, "catalog", "export", "-o", str(out))
+    assert code == 2 and stdout == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("securable: error: --out: ")
 
 
 def test_console_script_runs() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 
+from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import TargetKind
@@ -149,8 +150,7 @@ def assess(
         )
     if out is None:
         raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out: '{out}' is a file", diagnostics="name a folder (it is created if missing)")
+    check_output_folder(out, "--out")
     if firmware is None and host is None and manifest is None:
         raise UsageError(
             "nothing to assess",
@@ -199,7 +199,14 @@ def assess(
         options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
         with _progress_reporter() as on_event:
             assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
-    for path in write_reports(assessment, out, report_formats):
+    try:
+        written = write_reports(assessment, out, report_formats)
+    except OSError as exc:  # checked before the run, but a disk can fill up or be unmounted since
+        raise UsageError(
+            f"--out: cannot write the reports into '{out}': {exc.strerror or exc}",
+            diagnostics="free space or choose another folder, and run again",
+        ) from exc
+    for path in written:
         sys.stdout.write(f"wrote {path}\n")
     broken = [c.id for c in assessment.checks if c.status != "ok"]
     if broken:

@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 
+from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable.catalog import DEFAULT_PROFILE, Item, load_catalog
 from securable.catalog.oscal import write_oscal
@@ -159,12 +160,9 @@ def export(
     """Export the catalog (all frameworks) and a profile as OSCAL JSON."""
     if fmt != "oscal":
         raise UsageError(f"--format {fmt!r} is not supported", diagnostics="use --format oscal")
+    check_output_folder(out, "--out")
     cat = load_catalog()
     cat.profile(profile)
-    if out.exists() and not out.is_dir():
-        raise UsageError(
-            f"--out {out} is not a folder", diagnostics="give a folder path (it is created if missing)"
-        )
     written = write_oscal(cat, profile, out)
     for path in written:
         typer.echo(str(path))
