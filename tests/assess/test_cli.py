@@ -48,10 +48,15 @@ def manifest(tmp_path: Path, catalog: Catalog) -> Path:
         (["--firmware", "{tmp}/missing"], "does not exist"),
         (["--manifest", "{manifest}", "--format", "json,pdf"], "--format: unknown format 'pdf'"),
         (["--host", "127.0.0.1", "--ports", "22,abc"], "--ports: 'abc' is not a port"),
-        (["--host", "127.0.0.1", "--ports", "0-10"], "has no ports in 1-65535"),
+        (["--host", "127.0.0.1", "--ports", "0-10"], "'0-10' includes 0, but ports start at 1"),
+        (["--host", "127.0.0.1", "--ports", "1-99999"], "'1-99999' goes above 65535"),
+        (["--host", "127.0.0.1", "--ports", "99999"], "'99999' goes above 65535"),
+        (["--host", "127.0.0.1", "--ports", "80-22"], "'80-22' is a reversed range"),
+        (["--host", "127.0.0.1", "--ports", ",,"], "names no port"),
         (["--manifest", "{manifest}", "--ports", "22"], "--ports needs --host"),
         (["--manifest", "{manifest}", "--vulndb", "{tmp}/nope"], "--vulndb: '"),
         (["--manifest", "{manifest}", "--profile", "nistir8452"], "unknown profile 'nistir8452'"),
+        (["--manifest", "{manifest}", "--profile", "zzz"], "`securable catalog profiles` lists the profile"),
         (["--manifest", "{manifest}", "--fail-on", "sometimes"], "--fail-on: 'sometimes'"),
         (["--manifest", "{tmp}/bad.yaml"], "field 'support.end'"),
         (["--manifest", "{manifest}", "--timeout", "0"], "--timeout: 0.0 is not positive"),
@@ -99,6 +104,13 @@ def test_unwritable_out_is_exit_2_before_any_check(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("securable: error: --out: ")
     assert "writ" in err or "a file" in err
+
+
+def test_whole_port_range_is_accepted() -> None:
+    from securable._cli.assess_cmd import parse_ports
+
+    assert parse_ports("1-65535") == tuple(range(1, 65536))
+    assert parse_ports("80, 22,22-23") == (22, 23, 80)
 
 
 def test_host_without_network_target_is_usage_error(

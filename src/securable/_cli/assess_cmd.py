@@ -26,6 +26,27 @@ from securable.catalog import DEFAULT_PROFILE, load_catalog
 from securable.errors import UsageError, VulnDBError
 
 ALL_FORMATS = ",".join(FORMATS)
+MAX_PORT = 65535
+
+
+def _port(text: str, part: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(
+            f"--ports: '{part}' is not a port or a range", diagnostics="use e.g. --ports 22,80,8000-8010"
+        ) from None
+    if value > MAX_PORT:
+        raise UsageError(
+            f"--ports: '{part}' goes above {MAX_PORT}, the highest port",
+            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
+        )
+    if value < 1:
+        raise UsageError(
+            f"--ports: '{part}' includes {value}, but ports start at 1",
+            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
+        )
+    return value
 
 
 def parse_ports(text: str) -> tuple[int, ...]:
@@ -34,23 +55,19 @@ def parse_ports(text: str) -> tuple[int, ...]:
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        try:
-            if "-" in part:
-                low_text, high_text = part.split("-", 1)
-                low, high = int(low_text), int(high_text)
-                if low > high:
-                    raise ValueError
-                ports.update(range(low, high + 1))
-            else:
-                ports.add(int(part))
-        except ValueError:
-            raise UsageError(
-                f"--ports: '{part}' is not a port or a range", diagnostics="use e.g. --ports 22,80,8000-8010"
-            ) from None
-    if not ports or min(ports) < 1 or max(ports) > 65535:
-        raise UsageError(
-            f"--ports: '{text}' has no ports in 1-65535", diagnostics="use e.g. --ports 22,80,443"
-        )
+        if "-" in part:
+            low_text, high_text = part.split("-", 1)
+            low, high = _port(low_text, part), _port(high_text, part)
+            if low > high:
+                raise UsageError(
+                    f"--ports: '{part}' is a reversed range",
+                    diagnostics=f"write the lower port first: --ports {high}-{low}",
+                )
+            ports.update(range(low, high + 1))
+        else:
+            ports.add(_port(part, part))
+    if not ports:
+        raise UsageError(f"--ports: '{text}' names no port", diagnostics="use e.g. --ports 22,80,443")
     return tuple(sorted(ports))
 
 

@@ -8,6 +8,10 @@ The ``--json`` shapes are a stable contract (documented in the README):
   ``children``, ``mappings``
 * ``map ID --json``: ``{"id", "mappings": {framework: [{"id", "title", "relation",
   "confidence", "reference"}]}}``
+* ``profiles --json``: a list of ``{"id", "title", "context", "base", "frameworks", "items",
+  "default"}``
+* ``frameworks --json``: a list of ``{"id", "title", "publisher", "version", "published",
+  "kind", "items"}``
 """
 
 from __future__ import annotations
@@ -62,6 +66,58 @@ def list_items(
         f"securable catalog — {title} ({len(items)} items)",
         ["id", "level", "kind", "title", "confidence"],
         rows,
+    )
+
+
+@app.command("profiles")
+def profiles(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the profiles (what `--profile` takes): the item selections to assess against."""
+    cat = load_catalog()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": p.key,
+            "title": p.title,
+            "context": p.context,
+            "base": p.base,
+            "frameworks": list(p.frameworks),
+            "items": len(p.item_ids),
+            "default": p.key == DEFAULT_PROFILE,
+        }
+        for p in cat.profiles.values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"securable profiles ({len(rows)}; default {DEFAULT_PROFILE})",
+        ["id", "items", "context", "base", "title"],
+        [[r["id"], str(r["items"]), r["context"], r["base"] or "", r["title"]] for r in rows],
+    )
+
+
+@app.command("frameworks")
+def frameworks(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the frameworks (what `--framework` takes): the source documents in the catalog."""
+    cat = load_catalog()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": f.key,
+            "title": f.title,
+            "publisher": f.publisher,
+            "version": f.version,
+            "published": f.published,
+            "kind": f.kind,
+            "items": len(cat.items(f.key)),
+        }
+        for f in cat.frameworks.values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"securable frameworks ({len(rows)})",
+        ["id", "items", "version", "published", "title"],
+        [[r["id"], str(r["items"]), r["version"], r["published"], r["title"]] for r in rows],
     )
 
 
