@@ -29,7 +29,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (("assess", "--no-such-option"), "No such option: --no-such-option"),
         (("catalog", "show"), "Missing argument 'ID'"),
         ((), "needs a command: one of assess, catalog, demo, device, portal, update"),
-        (("catalog",), "needs a command: one of list, show, map, export"),
+        (("catalog",), "needs a command: one of list, profiles, frameworks, show, map, export"),
         (("device", "log"), "needs a command: one of verify"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
