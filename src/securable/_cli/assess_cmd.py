@@ -17,6 +17,7 @@ import typer
 
 from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
+from securable._cli.summary import failure_lines, progress_line
 from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import TargetKind
 from securable.assess.registry import ALL_CHECKS
@@ -124,10 +125,7 @@ def _progress_reporter() -> Any:
         return
 
     def plain(event: ProgressEvent) -> None:
-        sys.stderr.write(
-            f"securable: [{event.done}/{event.total}] {event.check} {event.status} "
-            f"({event.findings} findings)\n"
-        )
+        sys.stderr.write(progress_line(event) + "\n")
         sys.stderr.flush()
 
     yield plain
@@ -233,5 +231,7 @@ def assess(
         )
     counts = ", ".join(f"{k} {v}" for k, v in assessment.summary.items() if v)
     sys.stdout.write(f"{assessment.profile}: {counts} ({len(assessment.requirements)} requirements)\n")
+    for line in failure_lines(assessment):
+        sys.stdout.write(line + "\n")
     if assessment.failed and fail_on == "fail":
         raise SystemExit(1)
