@@ -37,6 +37,7 @@ app = typer.Typer(
     cls=_Root,
     help="Build, prove and run securable IoT devices (NIST IR 8259A/B, NIST IR 8425, EN 303 645, CRA).",
     no_args_is_help=False,  # a bare `securable` is a one-line usage error (see _cli.usage)
+    rich_markup_mode=None,  # click's plain help: no `<bool>` beside every flag (see _cli.lazy)
     add_completion=False,
     pretty_exceptions_enable=False,
 )

@@ -133,7 +133,9 @@ def _progress_reporter() -> Any:
 
 def assess(
     firmware: Path | None = typer.Option(
-        None, "--firmware", help="Firmware image: a folder, tar/tar.gz/tar.xz or squashfs root filesystem."
+        None,
+        "--firmware",
+        help="Firmware image: a root folder, a tar archive (.tar, .tar.gz, .tar.xz, .tar.bz2) or squashfs.",
     ),
     host: str | None = typer.Option(
         None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."
@@ -144,12 +146,16 @@ def assess(
         None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
     ),
     profile: str = typer.Option(DEFAULT_PROFILE, "--profile", help="Profile to assess against."),
-    out: Path | None = typer.Option(None, "--out", help="Folder to write the reports into."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Folder to write the reports into (created if missing). Required, except with --list-checks.",
+    ),
     formats: str = typer.Option(
         ALL_FORMATS, "--format", help=f"Report formats, comma-separated: {ALL_FORMATS}."
     ),
     fail_on: str = typer.Option(
-        "fail", "--fail-on", help="'fail': exit 1 when a requirement fails; 'never'."
+        "fail", "--fail-on", help="'fail': exit 1 when a requirement fails; 'never': exit 0 anyway."
     ),
     timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", help="Seconds each check may take."),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),

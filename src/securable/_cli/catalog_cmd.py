@@ -43,6 +43,12 @@ def _summary(item: Item) -> dict[str, Any]:
     }
 
 
+def _level(item: Item) -> str:
+    """The level as ``--json`` names it (``shall``, ``should``, ``informative``), so the table and
+    the JSON agree; a conditional item says so."""
+    return f"{item.level.value} (conditional)" if item.conditional else item.level.value
+
+
 @app.command("list")
 def list_items(
     framework: str | None = typer.Option(
@@ -61,7 +67,7 @@ def list_items(
         print_json([_summary(i) for i in items])
         return
     title = f"profile {profile}" if profile else (framework or "all frameworks")
-    rows = [[i.id, i.level_label, i.kind.value, i.title, i.confidence.value] for i in items]
+    rows = [[i.id, _level(i), i.kind.value, i.title, i.confidence.value] for i in items]
     print_table(
         f"securable catalog — {title} ({len(items)} items)",
         ["id", "level", "kind", "title", "confidence"],

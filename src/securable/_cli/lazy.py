@@ -7,10 +7,12 @@ module and imports a module only when click asks for that command: to run it, to
 help, or to list the commands in ``--help``. Unknown names and typo suggestions need only the
 names, so they import nothing.
 
-A group called without a command is a usage error like any other (one line, exit 2 — see
-:mod:`securable._cli.usage`), so loading a sub-command also turns off typer's
-``no_args_is_help`` in its whole tree: that option prints the help page on stdout and then
-fails, which reads as output in a pipe and as a crash in CI.
+Loading a sub-command also sets two things in its whole tree, so that every module gets them
+without repeating them: a group called without a command is a usage error like any other (one
+line, exit 2 — see :mod:`securable._cli.usage`) instead of typer's ``no_args_is_help``, which
+prints the help page on stdout and then fails; and help is click's plain layout, which names an
+option's value (``--out <path>``) but not a flag's, where typer's rich panels print ``<bool>``
+beside every flag.
 """
 
 from __future__ import annotations
@@ -42,15 +44,18 @@ class Lazy:
             target = single
         command = typer.main.get_command(target)
         command.name = name
-        _bare_group_is_a_usage_error(command)
+        _house_style(command)
         return command
 
 
-def _bare_group_is_a_usage_error(command: click.Command) -> None:
+def _house_style(command: click.Command) -> None:
+    """Plain help, and a bare group is a usage error (see the module docstring)."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
     if isinstance(command, TyperGroup):
         command.no_args_is_help = False
         for sub in command.commands.values():
-            _bare_group_is_a_usage_error(sub)
+            _house_style(sub)
 
 
 class _LazyCommands(MutableMapping[str, click.Command]):
