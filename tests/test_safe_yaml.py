@@ -65,10 +65,12 @@ def test_a_recursive_alias_is_refused() -> None:
 
 
 def test_deep_nesting_is_refused_while_composing_and_through_aliases() -> None:
+    with pytest.raises(UsageError, match="nested more than 64 levels deep|exceeded maximum nesting depth"):
+        parse("[" * 5000 + "]" * 5000)  # would exhaust a recursive composer's stack
     with pytest.raises(UsageError, match="nested more than 64 levels deep"):
-        parse("[" * 5000 + "]" * 5000)  # would exhaust the recursive composer's stack
+        parse("[" * 100 + "]" * 100)
     chain = ["a0: &a0 [x]"] + [f"a{n}: &a{n} [[[[[[[[[[*a{n - 1}]]]]]]]]]]" for n in range(1, 10)]
-    with pytest.raises(UsageError, match="aliases nest more than 64 levels deep"):
+    with pytest.raises(UsageError, match=r"nested more than 64 levels deep \(aliases expanded\)"):
         parse("\n".join(chain) + "\n")
 
 

@@ -68,8 +68,13 @@ class _LimitExceeded(Exception):
     """Internal: the document breaks one of the :class:`YamlLimits`; carries the one-line reason."""
 
 
-class _LimitedLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that stops composing past ``max_depth`` levels of nesting."""
+# libyaml's composer when present (about 13x faster: the catalog is read at every start-up); its
+# parser stops at its own nesting limit, and _check_expansion caps depth before construction.
+_BASE: Any = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+
+
+class _LimitedLoader(_BASE):  # type: ignore[misc]
+    """A safe loader that stops composing past ``max_depth`` levels of nesting (pure-Python path)."""
 
     limits: YamlLimits = DEFAULT_LIMITS
 
@@ -82,7 +87,8 @@ class _LimitedLoader(yaml.SafeLoader):
         try:
             if self._depth > self.limits.max_depth:
                 raise _LimitExceeded(f"nested more than {self.limits.max_depth} levels deep")
-            return super().compose_node(parent, index)
+            node: Node | None = super().compose_node(parent, index)
+            return node
         finally:
             self._depth -= 1
 
@@ -120,7 +126,7 @@ def _check_expansion(root: Node, limits: YamlLimits) -> None:
                     "(a 'billion laughs' document?)"
                 )
             if depth[key] > limits.max_depth:
-                raise _LimitExceeded(f"anchors and aliases nest more than {limits.max_depth} levels deep")
+                raise _LimitExceeded(f"nested more than {limits.max_depth} levels deep (aliases expanded)")
             continue
         if key in size:
             continue

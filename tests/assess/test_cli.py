@@ -16,6 +16,7 @@ from securable.assess.targets import Declaration, load_live_host_class
 from securable.assess.targets.host import declared_interfaces_from
 from securable.catalog import Catalog, load_catalog
 from tests.assess.test_declaration import good
+from tests.cli.unwritable import KINDS, unwritable_folder
 
 
 def cli(argv: list[str]) -> int:
@@ -47,10 +48,15 @@ def manifest(tmp_path: Path, catalog: Catalog) -> Path:
         (["--firmware", "{tmp}/missing"], "does not exist"),
         (["--manifest", "{manifest}", "--format", "json,pdf"], "--format: unknown format 'pdf'"),
         (["--host", "127.0.0.1", "--ports", "22,abc"], "--ports: 'abc' is not a port"),
-        (["--host", "127.0.0.1", "--ports", "0-10"], "has no ports in 1-65535"),
+        (["--host", "127.0.0.1", "--ports", "0-10"], "'0-10' includes 0, but ports start at 1"),
+        (["--host", "127.0.0.1", "--ports", "1-99999"], "'1-99999' goes above 65535"),
+        (["--host", "127.0.0.1", "--ports", "99999"], "'99999' goes above 65535"),
+        (["--host", "127.0.0.1", "--ports", "80-22"], "'80-22' is a reversed range"),
+        (["--host", "127.0.0.1", "--ports", ",,"], "names no port"),
         (["--manifest", "{manifest}", "--ports", "22"], "--ports needs --host"),
         (["--manifest", "{manifest}", "--vulndb", "{tmp}/nope"], "--vulndb: '"),
         (["--manifest", "{manifest}", "--profile", "nistir8452"], "unknown profile 'nistir8452'"),
+        (["--manifest", "{manifest}", "--profile", "zzz"], "`securable catalog profiles` lists the profile"),
         (["--manifest", "{manifest}", "--fail-on", "sometimes"], "--fail-on: 'sometimes'"),
         (["--manifest", "{tmp}/bad.yaml"], "field 'support.end'"),
         (["--manifest", "{manifest}", "--timeout", "0"], "--timeout: 0.0 is not positive"),
@@ -78,6 +84,33 @@ def test_out_missing_or_a_file(tmp_path: Path, manifest: Path, capsys: pytest.Ca
     assert "--out is missing" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
     assert cli(["assess", "--manifest", str(manifest), "--out", str(tmp_path / "file")]) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unwritable_out_is_exit_2_before_any_check(
+    kind: str,
+    tmp_path: Path,
+    manifest: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = unwritable_folder(kind, tmp_path)
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the checks ran although --out cannot be written")
+
+    monkeypatch.setattr("securable._cli.assess_cmd.run_assessment", must_not_run)
+    assert cli(["assess", "--manifest", str(manifest), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("securable: error: --out: ")
+    assert "writ" in err or "a file" in err
+
+
+def test_whole_port_range_is_accepted() -> None:
+    from securable._cli.assess_cmd import parse_ports
+
+    assert parse_ports("1-65535") == tuple(range(1, 65536))
+    assert parse_ports("80, 22,22-23") == (22, 23, 80)
 
 
 def test_host_without_network_target_is_usage_error(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from securable._cli import main
+from tests.cli.unwritable import KINDS, unwritable_folder
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -96,6 +97,48 @@ def test_export_oscal(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert (tmp_path / "securable-profile-en303645.json").is_file()
     code, _, err = run(capsys, "catalog", "export", "--format", "xlsx", "-o", str(tmp_path))
     assert code == 2 and "oscal" in err
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_export_into_an_unwritable_folder_is_exit_2(
+    kind: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = unwritable_folder(kind, tmp_path)
+    code, stdout, err = run(capsys, "catalog", "export", "-o", str(out))
+    assert code == 2 and stdout == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("securable: error: --out: ")
+
+
+def test_profiles_lists_what_profile_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "catalog", "profiles", "--json")
+    assert code == 0
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert {"nistir8425", "en303645", "cra-annex-i", "nistir8259-core"} <= set(rows)
+    assert rows["nistir8425"]["default"] and rows["nistir8425"]["items"] > 0
+    code, out, _ = run(capsys, "catalog", "profiles")
+    assert code == 0 and out.splitlines()[0].split("\t")[0] == "id"
+    assert any(line.startswith("en303645\t") for line in out.splitlines())
+
+
+def test_frameworks_lists_what_framework_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "catalog", "frameworks", "--json")
+    assert code == 0
+    assert {"nistir8425", "en303645", "cra"} <= {r["id"] for r in json.loads(out)}
+
+
+@pytest.mark.parametrize(
+    ("args", "lister"),
+    [
+        (("list", "--profile", "zzz"), "securable catalog profiles"),
+        (("list", "--framework", "zzz"), "securable catalog frameworks"),
+        (("show", "zzz:1"), "securable catalog list"),
+    ],
+)
+def test_unknown_id_names_the_command_that_lists_them(
+    args: tuple[str, ...], lister: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "catalog", *args)
+    assert code == 2 and f"`{lister}`" in err
 
 
 def test_console_script_runs() -> None:

@@ -15,7 +15,9 @@ from typing import Any
 
 import typer
 
+from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
+from securable._cli.summary import failure_lines, progress_line
 from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import TargetKind
 from securable.assess.registry import ALL_CHECKS
@@ -25,6 +27,27 @@ from securable.catalog import DEFAULT_PROFILE, load_catalog
 from securable.errors import UsageError, VulnDBError
 
 ALL_FORMATS = ",".join(FORMATS)
+MAX_PORT = 65535
+
+
+def _port(text: str, part: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(
+            f"--ports: '{part}' is not a port or a range", diagnostics="use e.g. --ports 22,80,8000-8010"
+        ) from None
+    if value > MAX_PORT:
+        raise UsageError(
+            f"--ports: '{part}' goes above {MAX_PORT}, the highest port",
+            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
+        )
+    if value < 1:
+        raise UsageError(
+            f"--ports: '{part}' includes {value}, but ports start at 1",
+            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
+        )
+    return value
 
 
 def parse_ports(text: str) -> tuple[int, ...]:
@@ -33,23 +56,19 @@ def parse_ports(text: str) -> tuple[int, ...]:
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        try:
-            if "-" in part:
-                low_text, high_text = part.split("-", 1)
-                low, high = int(low_text), int(high_text)
-                if low > high:
-                    raise ValueError
-                ports.update(range(low, high + 1))
-            else:
-                ports.add(int(part))
-        except ValueError:
-            raise UsageError(
-                f"--ports: '{part}' is not a port or a range", diagnostics="use e.g. --ports 22,80,8000-8010"
-            ) from None
-    if not ports or min(ports) < 1 or max(ports) > 65535:
-        raise UsageError(
-            f"--ports: '{text}' has no ports in 1-65535", diagnostics="use e.g. --ports 22,80,443"
-        )
+        if "-" in part:
+            low_text, high_text = part.split("-", 1)
+            low, high = _port(low_text, part), _port(high_text, part)
+            if low > high:
+                raise UsageError(
+                    f"--ports: '{part}' is a reversed range",
+                    diagnostics=f"write the lower port first: --ports {high}-{low}",
+                )
+            ports.update(range(low, high + 1))
+        else:
+            ports.add(_port(part, part))
+    if not ports:
+        raise UsageError(f"--ports: '{text}' names no port", diagnostics="use e.g. --ports 22,80,443")
     return tuple(sorted(ports))
 
 
@@ -106,10 +125,7 @@ def _progress_reporter() -> Any:
         return
 
     def plain(event: ProgressEvent) -> None:
-        sys.stderr.write(
-            f"securable: [{event.done}/{event.total}] {event.check} {event.status} "
-            f"({event.findings} findings)\n"
-        )
+        sys.stderr.write(progress_line(event) + "\n")
         sys.stderr.flush()
 
     yield plain
@@ -117,7 +133,9 @@ def _progress_reporter() -> Any:
 
 def assess(
     firmware: Path | None = typer.Option(
-        None, "--firmware", help="Firmware image: a folder, tar/tar.gz/tar.xz or squashfs root filesystem."
+        None,
+        "--firmware",
+        help="Firmware image: a root folder, a tar archive (.tar, .tar.gz, .tar.xz, .tar.bz2) or squashfs.",
     ),
     host: str | None = typer.Option(
         None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."
@@ -128,12 +146,16 @@ def assess(
         None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
     ),
     profile: str = typer.Option(DEFAULT_PROFILE, "--profile", help="Profile to assess against."),
-    out: Path | None = typer.Option(None, "--out", help="Folder to write the reports into."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Folder to write the reports into (created if missing). Required, except with --list-checks.",
+    ),
     formats: str = typer.Option(
         ALL_FORMATS, "--format", help=f"Report formats, comma-separated: {ALL_FORMATS}."
     ),
     fail_on: str = typer.Option(
-        "fail", "--fail-on", help="'fail': exit 1 when a requirement fails; 'never'."
+        "fail", "--fail-on", help="'fail': exit 1 when a requirement fails; 'never': exit 0 anyway."
     ),
     timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", help="Seconds each check may take."),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
@@ -149,8 +171,7 @@ def assess(
         )
     if out is None:
         raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out: '{out}' is a file", diagnostics="name a folder (it is created if missing)")
+    check_output_folder(out, "--out")
     if firmware is None and host is None and manifest is None:
         raise UsageError(
             "nothing to assess",
@@ -199,7 +220,14 @@ def assess(
         options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
         with _progress_reporter() as on_event:
             assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
-    for path in write_reports(assessment, out, report_formats):
+    try:
+        written = write_reports(assessment, out, report_formats)
+    except OSError as exc:  # checked before the run, but a disk can fill up or be unmounted since
+        raise UsageError(
+            f"--out: cannot write the reports into '{out}': {exc.strerror or exc}",
+            diagnostics="free space or choose another folder, and run again",
+        ) from exc
+    for path in written:
         sys.stdout.write(f"wrote {path}\n")
     broken = [c.id for c in assessment.checks if c.status != "ok"]
     if broken:
@@ -209,5 +237,7 @@ def assess(
         )
     counts = ", ".join(f"{k} {v}" for k, v in assessment.summary.items() if v)
     sys.stdout.write(f"{assessment.profile}: {counts} ({len(assessment.requirements)} requirements)\n")
+    for line in failure_lines(assessment):
+        sys.stdout.write(line + "\n")
     if assessment.failed and fail_on == "fail":
         raise SystemExit(1)

@@ -8,6 +8,10 @@ The ``--json`` shapes are a stable contract (documented in the README):
   ``children``, ``mappings``
 * ``map ID --json``: ``{"id", "mappings": {framework: [{"id", "title", "relation",
   "confidence", "reference"}]}}``
+* ``profiles --json``: a list of ``{"id", "title", "context", "base", "frameworks", "items",
+  "default"}``
+* ``frameworks --json``: a list of ``{"id", "title", "publisher", "version", "published",
+  "kind", "items"}``
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 import typer
 
+from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable.catalog import DEFAULT_PROFILE, Item, load_catalog
 from securable.catalog.oscal import write_oscal
@@ -38,6 +43,12 @@ def _summary(item: Item) -> dict[str, Any]:
     }
 
 
+def _level(item: Item) -> str:
+    """The level as ``--json`` names it (``shall``, ``should``, ``informative``), so the table and
+    the JSON agree; a conditional item says so."""
+    return f"{item.level.value} (conditional)" if item.conditional else item.level.value
+
+
 @app.command("list")
 def list_items(
     framework: str | None = typer.Option(
@@ -56,11 +67,63 @@ def list_items(
         print_json([_summary(i) for i in items])
         return
     title = f"profile {profile}" if profile else (framework or "all frameworks")
-    rows = [[i.id, i.level_label, i.kind.value, i.title, i.confidence.value] for i in items]
+    rows = [[i.id, _level(i), i.kind.value, i.title, i.confidence.value] for i in items]
     print_table(
         f"securable catalog — {title} ({len(items)} items)",
         ["id", "level", "kind", "title", "confidence"],
         rows,
+    )
+
+
+@app.command("profiles")
+def profiles(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the profiles (what `--profile` takes): the item selections to assess against."""
+    cat = load_catalog()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": p.key,
+            "title": p.title,
+            "context": p.context,
+            "base": p.base,
+            "frameworks": list(p.frameworks),
+            "items": len(p.item_ids),
+            "default": p.key == DEFAULT_PROFILE,
+        }
+        for p in cat.profiles.values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"securable profiles ({len(rows)}; default {DEFAULT_PROFILE})",
+        ["id", "items", "context", "base", "title"],
+        [[r["id"], str(r["items"]), r["context"], r["base"] or "", r["title"]] for r in rows],
+    )
+
+
+@app.command("frameworks")
+def frameworks(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the frameworks (what `--framework` takes): the source documents in the catalog."""
+    cat = load_catalog()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": f.key,
+            "title": f.title,
+            "publisher": f.publisher,
+            "version": f.version,
+            "published": f.published,
+            "kind": f.kind,
+            "items": len(cat.items(f.key)),
+        }
+        for f in cat.frameworks.values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"securable frameworks ({len(rows)})",
+        ["id", "items", "version", "published", "title"],
+        [[r["id"], str(r["items"]), r["version"], r["published"], r["title"]] for r in rows],
     )
 
 
@@ -167,12 +230,9 @@ def export(
     """Export the catalog (all frameworks) and a profile as OSCAL JSON."""
     if fmt != "oscal":
         raise UsageError(f"--format {fmt!r} is not supported", diagnostics="use --format oscal")
+    check_output_folder(out, "--out")
     cat = load_catalog()
     cat.profile(profile)
-    if out.exists() and not out.is_dir():
-        raise UsageError(
-            f"--out {out} is not a folder", diagnostics="give a folder path (it is created if missing)"
-        )
     written = write_oscal(cat, profile, out)
     for path in written:
         typer.echo(str(path))

@@ -14,8 +14,7 @@ from pathlib import Path
 import typer
 
 from securable._cli.output import print_json, print_table
-from securable.device.update.repository import ReleaseRepository
-from securable.device.update.server import RepositoryServer
+from securable.device.manufacturer import ReleaseRepository, RepositoryServer
 from securable.errors import UsageError
 
 app = typer.Typer(help="Manufacturer tooling for secure software updates (TUF).", no_args_is_help=True)

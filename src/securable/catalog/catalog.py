@@ -12,6 +12,12 @@ from securable.catalog.model import Framework, Item, Kind, Mapping, Profile
 from securable.errors import CatalogDataError, UnknownRequirementError
 
 DEFAULT_PROFILE = "nistir8425"
+#: The command that lists each kind of ID, named in "unknown ID" errors.
+_LISTED_BY = {
+    "requirement": "securable catalog list",
+    "framework": "securable catalog frameworks",
+    "profile": "securable catalog profiles",
+}
 
 
 class Catalog:
@@ -149,9 +155,7 @@ class Catalog:
 
     def _unknown(self, what: str, wrong: str, pool: list[str]) -> UnknownRequirementError:
         close = self.suggest(wrong, pool)
-        hint = (
-            f"did you mean {', '.join(close)}?" if close else f"see `securable catalog list` for {what} IDs"
-        )
+        hint = f"did you mean {', '.join(close)}?" if close else f"`{_LISTED_BY[what]}` lists the {what} IDs"
         return UnknownRequirementError(f"unknown {what} '{wrong}'", diagnostics=hint)
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from securable.demo.factory import Manufacturer
-from securable.device import FileKeystore, provision_device
+from securable.device import FileKeystore
+from securable.device.manufacturer import provision_device
 
 BROKER_SERIAL = "telemetry-broker"
 

@@ -1,9 +1,10 @@
-"""The manufacturer's side of the demo: CA, update repository, provisioning, and opening a device.
+"""The manufacturer's side of the demo: CA, update repository and production-line provisioning.
 
-Everything here uses the public API of :mod:`securable.device`, as a device maker would: the
-manufacturer CA issues each unit's IDevID and TLS certificate, the TUF release repository
-publishes the firmware, and provisioning gives the unit its own keys, a unique initial owner
-credential for its label, and secure-default configuration.
+Everything here uses the public API of :mod:`securable.device` and the manufacturer's tools in
+:mod:`securable.device.manufacturer`, as a device maker would: the manufacturer CA issues each
+unit's IDevID and TLS certificate, the TUF release repository publishes the firmware, and
+provisioning gives the unit its own keys, a unique initial owner credential for its label, and
+secure-default configuration. The unit boots from that state in :mod:`securable.demo.boot`.
 """
 
 from __future__ import annotations
@@ -13,29 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from securable.demo.secure import API_PORT, DeviceFiles, SecureDevice
+from securable.demo.secure import API_PORT, LOG_KEY, VAULT_KEY, DeviceFiles
 from securable.demo.thermostat import MANUFACTURER, MODEL
 from securable.device import (
     AccessController,
     AuthMethod,
-    ConfigStore,
-    DeviceIdentity,
-    DeviceUpdater,
     FileKeystore,
     Interface,
     InterfaceKind,
     InterfaceRegistry,
-    ManufacturerCA,
-    ReleaseRepository,
     SecurityLog,
-    Vault,
-    provision_device,
 )
+from securable.device.manufacturer import ManufacturerCA, ReleaseRepository, provision_device
 from securable.device.update import ABSlots, Release, SlotManifest
 
 HARDWARE_ID = "st-100-rev-b"
-LOG_KEY = "log-signing"
-VAULT_KEY = "vault-receipts"
 
 
 @dataclass
@@ -138,36 +131,3 @@ def provision(
         f"{label.text}\nID {label.logical_id}\nInitial owner password: {initial_password}\n"
     )
     return {"serial": serial, "password": initial_password, "qr": str(qr), "logical_id": label.logical_id}
-
-
-def open_device(files: DeviceFiles, *, address: str) -> SecureDevice:
-    """Assemble a provisioned unit from its state folder (what the device does at boot)."""
-    info = json.loads(files.info.read_text())
-    keystore = FileKeystore(files.keys)
-    log = SecurityLog(files.log, keystore=keystore, key_id=LOG_KEY)
-    keystore.attach_log(log)
-    identity = DeviceIdentity.load(files.root / "identity", keystore, log=log)
-    access = AccessController(files.accounts, log, serial=info["serial"])
-    config = ConfigStore(files.config, log=log)
-    vault = Vault(files.vault, keystore, signing_key=VAULT_KEY, log=log)
-    vault.register_with(config)
-    config.on_reset(access.remove_all_local_credentials, "local credentials")
-    updater = DeviceUpdater(
-        files.update,
-        metadata_url=info["update_url"] + "/metadata",
-        targets_url=info["update_url"] + "/targets",
-        trusted_root=info["trusted_root"].encode(),
-        hardware_id=info["hardware_id"],
-        log=log,
-    )
-    return SecureDevice(
-        files,
-        info,
-        address=address,
-        identity=identity,
-        log=log,
-        access=access,
-        config=config,
-        vault=vault,
-        updater=updater,
-    )

@@ -48,7 +48,7 @@ from securable.demo.image import (
 )
 from securable.demo.processes import DeviceProcess, loopback_address, start_device
 from securable.device import FileKeystore, client_context
-from securable.device.update import serve_in_thread
+from securable.device.manufacturer import serve_in_thread
 from securable.errors import UsageError
 
 #: Ports probed on each device: the usual IoT suspects plus the demo's own (never port 2024,

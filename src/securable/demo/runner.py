@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         ports = legacy.ports
         stop = legacy.stop
     else:
-        from securable.demo.secure import SecureDevice
+        from securable.demo.boot import open_device
 
-        secure = SecureDevice.from_state(args.state, address=args.address)
+        secure = open_device(args.state, address=args.address)
         secure.start()
         ports = secure.ports
         stop = secure.stop

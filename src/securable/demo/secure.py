@@ -40,6 +40,9 @@ from securable.device import (
 from securable.errors import AccessDeniedError, ConfigError, SecurableError
 
 API_PORT = 8443
+#: Names of the unit's own keys in its keystore (the factory creates them, the unit uses them).
+LOG_KEY = "log-signing"
+VAULT_KEY = "vault-receipts"
 TELEMETRY_INTERVAL = 1.0
 MAX_BODY = 64 * 1024
 
@@ -213,12 +216,6 @@ class SecureDevice:
         context = identity_server_context(identity)
         self._http.socket = context.wrap_socket(self._http.socket, server_side=True)
         self._thread: threading.Thread | None = None
-
-    @classmethod
-    def from_state(cls, state: Path, *, address: str) -> SecureDevice:
-        from securable.demo.factory import open_device
-
-        return open_device(DeviceFiles(state), address=address)
 
     @property
     def ports(self) -> dict[str, int]:

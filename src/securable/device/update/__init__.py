@@ -6,9 +6,16 @@ enforces the hardware id and an anti-rollback floor, switches atomically, and co
 back after a health check. Manufacturer side: :class:`ReleaseRepository` builds and signs the
 repository with ``tuf.api`` (offline root threshold, custom release metadata, key rotation,
 hash-bin delegation); :class:`RepositoryServer` serves it on loopback for demos and tests.
+
+The manufacturer-side names are loaded on first use (and are also exported by
+:mod:`securable.device.manufacturer`), so that a device importing its updater loads neither the
+repository tooling nor ``http.server``.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from securable.device.update.client import (
     DeviceUpdater,
@@ -23,9 +30,33 @@ from securable.device.update.events import Outcome, SecurityEventSink, Stage
 from securable.device.update.floor import AntiRollbackFloor
 from securable.device.update.policy import PolicyStore, UpdateMode, UpdatePolicy
 from securable.device.update.release import Release, channel_path
-from securable.device.update.repository import ReleaseRepository, RepositoryError, RepositorySettings
-from securable.device.update.server import RepositoryServer, copy_public, serve_in_thread
 from securable.device.update.slots import ABSlots, BootResult, FolderSlotBackend, SlotBackend, SlotManifest
+
+if TYPE_CHECKING:
+    from securable.device.update.repository import ReleaseRepository, RepositoryError, RepositorySettings
+    from securable.device.update.server import RepositoryServer, copy_public, serve_in_thread
+
+_MANUFACTURER_SIDE = {
+    "ReleaseRepository": "securable.device.update.repository",
+    "RepositoryError": "securable.device.update.repository",
+    "RepositorySettings": "securable.device.update.repository",
+    "RepositoryServer": "securable.device.update.server",
+    "copy_public": "securable.device.update.server",
+    "serve_in_thread": "securable.device.update.server",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
+
+    def __getattr__(name: str) -> Any:
+        """Load a manufacturer-side name on first use (see the module docstring)."""
+        module = _MANUFACTURER_SIDE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'securable.device.update' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
 
 #: Requirement IDs (securable catalog) this capability implements; the assessment engine and
 #: declarations cite them. SU-3 (rollback) and SU-5/SU-6a (owner policy) are device-side.
