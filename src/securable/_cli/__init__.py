@@ -22,6 +22,8 @@ COMMANDS: dict[str, Lazy] = {
     "assess": Lazy("securable._cli.assess_cmd", "assess"),
     "catalog": Lazy("securable._cli.catalog_cmd", "app"),
     "demo": Lazy("securable._cli.demo_cmd", "demo"),
+    "diff": Lazy("securable._cli.record_cmd", "diff"),
+    "verify-bundle": Lazy("securable._cli.record_cmd", "verify_bundle"),
     "device": Lazy("securable._cli.device_cmd", "app"),
     "portal": Lazy("securable._cli.portal_cmd", "app"),
     "update": Lazy("securable._cli.update_cmd", "app"),

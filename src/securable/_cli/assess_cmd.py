@@ -9,6 +9,7 @@ otherwise); the written report files and the summary go to stdout.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,17 @@ def assess(
         "fail", "--fail-on", help="'fail': exit 1 when a requirement fails; 'never': exit 0 anyway."
     ),
     timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", help="Seconds each check may take."),
+    decisions: Path | None = typer.Option(None, "--decisions", help="Reviewer decisions (decisions.yaml)."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="An earlier report.json to compare with."),
+    bundle: Path | None = typer.Option(
+        None, "--bundle", help="Write a signed evidence bundle (.tar file or folder); needs --sign-key."
+    ),
+    sign_key: Path | None = typer.Option(
+        None, "--sign-key", help="PEM Ed25519 or P-256 private key that signs --bundle."
+    ),
+    bundle_documents: bool = typer.Option(
+        False, "--bundle-documents", help="Copy the declaration's local documents into the bundle."
+    ),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --list-checks: machine-readable output."),
 ) -> None:
@@ -165,10 +177,17 @@ def assess(
     if list_checks:
         _list_checks(as_json)
         return
-    if fail_on not in ("fail", "never"):
+    if fail_on not in ("fail", "regression", "never"):
         raise UsageError(
-            f"--fail-on: '{fail_on}' is not 'fail' or 'never'", diagnostics="use --fail-on fail|never"
+            f"--fail-on: '{fail_on}' is not 'fail', 'regression' or 'never'",
+            diagnostics="use --fail-on fail|regression|never",
         )
+    if fail_on == "regression" and baseline is None:
+        raise UsageError(
+            "--fail-on regression needs --baseline", diagnostics="add --baseline OLD/report.json"
+        )
+    if bundle is not None and sign_key is None:
+        raise UsageError("--bundle needs --sign-key", diagnostics="add --sign-key KEY.pem (Ed25519 or P-256)")
     if out is None:
         raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
     check_output_folder(out, "--out")
@@ -192,6 +211,14 @@ def assess(
     port_list = parse_ports(ports) if ports is not None else None
     catalog = load_catalog()
     catalog.profile(profile)  # unknown profile: exit 2 before any slow work
+    from securable.assess.bundle import collect_firmware, signer_from_pem, write_bundle
+    from securable.assess.decisions import apply_decisions, load_decisions, summary_lines
+    from securable.assess.diff import baseline_from_report, diff_reports, load_report
+
+    loaded = load_decisions(decisions) if decisions is not None else None
+    base_report = load_report(baseline) if baseline is not None else None
+    signer = signer_from_pem(sign_key) if bundle is not None and sign_key is not None else None
+    firmware_evidence = None
 
     with contextlib.ExitStack() as stack:
         targets: dict[TargetKind, Any] = {}
@@ -220,6 +247,16 @@ def assess(
         options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
         with _progress_reporter() as on_event:
             assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
+        if bundle is not None and firmware is not None:
+            firmware_evidence = collect_firmware(targets[TargetKind.FIRMWARE], firmware)
+    if loaded is not None:
+        assessment = apply_decisions(assessment, loaded, catalog=catalog)
+        for line in summary_lines(assessment):
+            sys.stderr.write(line + "\n")
+    if base_report is not None:
+        assessment = dataclasses.replace(
+            assessment, baseline=baseline_from_report(base_report, str(baseline))
+        )
     try:
         written = write_reports(assessment, out, report_formats)
     except OSError as exc:  # checked before the run, but a disk can fill up or be unmounted since
@@ -229,6 +266,19 @@ def assess(
         ) from exc
     for path in written:
         sys.stdout.write(f"wrote {path}\n")
+    if bundle is not None and signer is not None:
+        write_bundle(
+            bundle,
+            assessment,
+            signer,
+            reports={p.name: p.read_bytes() for p in written},
+            declaration=manifest,
+            documentation=declaration.documentation if declaration is not None else None,
+            decisions=loaded,
+            firmware=firmware_evidence,
+            include_documents=bundle_documents,
+        )
+        sys.stdout.write(f"wrote signed evidence bundle {bundle}\n")
     broken = [c.id for c in assessment.checks if c.status != "ok"]
     if broken:
         sys.stderr.write(
@@ -239,5 +289,11 @@ def assess(
     sys.stdout.write(f"{assessment.profile}: {counts} ({len(assessment.requirements)} requirements)\n")
     for line in failure_lines(assessment):
         sys.stdout.write(line + "\n")
-    if assessment.failed and fail_on == "fail":
+    if fail_on == "regression" and base_report is not None:
+        change = diff_reports(base_report, assessment.to_json(), old_ref=str(baseline), new_ref="this run")
+        for line in change.regressions:
+            sys.stderr.write(f"regression: {line}\n")
+        if change.regression:
+            raise SystemExit(1)
+    elif assessment.failed and fail_on == "fail":
         raise SystemExit(1)

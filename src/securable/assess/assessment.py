@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from securable.assess.check import Remediation
+from securable.assess.fingerprint import fingerprints
 from securable.assess.model import Finding, TargetKind, Verdict
 from securable.assess.verdict import CrosswalkVerdict, RequirementVerdict
 
-__all__ = ["REPORT_SCHEMA", "Assessment", "CheckRun", "TargetRef", "display", "iso"]
+__all__ = [
+    "REPORT_SCHEMA",
+    "Assessment",
+    "Baseline",
+    "CheckRun",
+    "DecisionRecord",
+    "TargetRef",
+    "display",
+    "iso",
+]
 
 REPORT_SCHEMA = "securable/report/v1"
 SUMMARY_KEYS = ("pass", "fail", "inconclusive", "not_applicable", "manual", "error", "not_assessed")
@@ -86,6 +98,79 @@ class CheckRun:
 
 
 @dataclass(frozen=True)
+class DecisionRecord:
+    """One reviewer decision of ``decisions.yaml`` and what it did to this run's result.
+
+    ``status``: ``applied`` (a manual, inconclusive or not-assessed item got the reviewer's
+    verdict, or the reviewer failed it), ``confirmed`` (agrees with the checks; recorded),
+    ``accepted`` (an unexpired risk acceptance of a FAIL: shown, but not a failure of the run),
+    ``expired`` (a risk acceptance past its date: the FAIL stands), ``refused`` (it would have
+    overruled a check's verdict: the check's verdict stands) or ``stale`` (its requirement or
+    finding no longer exists). ``automated`` and ``result`` are the verdicts before and after.
+    """
+
+    scope: str  # "requirement" | "finding"
+    target: str  # requirement ID or finding fingerprint
+    decision: str  # pass | fail | not_applicable | accepted_risk
+    reviewer: str
+    date: str
+    rationale: str
+    status: str
+    note: str = ""
+    expires: str | None = None
+    evidence: tuple[str, ...] = ()
+    automated: str | None = None
+    result: str | None = None
+    findings: tuple[int, ...] = ()  # indexes of the findings it decided (finding scope)
+
+    @property
+    def human(self) -> bool:
+        """True when the reviewer's verdict is the one the report shows."""
+        return self.status in ("applied", "accepted", "confirmed")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "scope": self.scope,
+            "target": self.target,
+            "decision": self.decision,
+            "status": self.status,
+            "reviewer": self.reviewer,
+            "date": self.date,
+            "rationale": self.rationale,
+            "evidence": list(self.evidence),
+        }
+        if self.expires is not None:
+            out["expires"] = self.expires
+        if self.automated is not None:
+            out["automated_verdict"] = self.automated
+        if self.result is not None:
+            out["verdict"] = self.result
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """An earlier report this run is compared with: its findings by fingerprint (JSON form)."""
+
+    ref: str
+    findings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def state(self, fingerprint: str, verdict: str) -> str:
+        """SARIF ``baselineState`` of a finding of this run: ``new``, ``unchanged`` or ``updated``."""
+        old = self.findings.get(fingerprint)
+        if old is None:
+            return "new"
+        return "unchanged" if old.get("verdict") == verdict else "updated"
+
+    def absent(self, present: Iterable[str]) -> list[tuple[str, Mapping[str, Any]]]:
+        """Findings of the baseline that this run no longer has."""
+        now = set(present)
+        return [(fp, f) for fp, f in self.findings.items() if fp not in now]
+
+
+@dataclass(frozen=True)
 class Assessment:
     profile: str
     profile_title: str
@@ -97,6 +182,29 @@ class Assessment:
     crosswalk: tuple[CrosswalkVerdict, ...]
     checks: tuple[CheckRun, ...]
     tool_version: str
+    decisions: tuple[DecisionRecord, ...] = ()
+    # requirement ID -> the date its FAIL is accepted until (an unexpired risk acceptance)
+    accepted_risks: Mapping[str, str] = field(default_factory=dict)
+    baseline: Baseline | None = None
+
+    @cached_property
+    def fingerprints(self) -> tuple[str, ...]:
+        """One stable ID per finding, in finding order (:mod:`securable.assess.fingerprint`)."""
+        return tuple(fingerprints(self.findings))
+
+    def finding_decision(self, index: int) -> DecisionRecord | None:
+        """The decision that governs finding ``index``, if any."""
+        for record in self.decisions:
+            if record.scope == "finding" and index in record.findings and record.status != "stale":
+                return record
+        return None
+
+    def requirement_decision(self, req_id: str) -> DecisionRecord | None:
+        """The requirement-level decision for ``req_id``, if any."""
+        for record in self.decisions:
+            if record.scope == "requirement" and record.target == req_id and record.status != "stale":
+                return record
+        return None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -110,8 +218,8 @@ class Assessment:
 
     @property
     def failed(self) -> bool:
-        """True when a requirement of the profile failed (the CLI's exit code 1)."""
-        return any(r.verdict is Verdict.FAIL for r in self.requirements)
+        """True when a requirement failed and no unexpired risk acceptance covers it (exit code 1)."""
+        return any(r.verdict is Verdict.FAIL and r.id not in self.accepted_risks for r in self.requirements)
 
     @property
     def duration(self) -> float:
@@ -128,7 +236,7 @@ class Assessment:
                 {"kind": t.kind.value, "ref": t.ref, **({"notes": list(t.notes)} if t.notes else {})}
                 for t in self.targets
             ],
-            "findings": [f.to_json() for f in self.findings],
+            "findings": [self._finding_json(n, f) for n, f in enumerate(self.findings)],
             "requirements": [
                 {
                     "id": r.id,
@@ -140,6 +248,7 @@ class Assessment:
                     **({"reason": r.reason} if r.reason else {}),
                     **({"settle": r.settle} if r.settle else {}),
                     "mapped": {fw: list(ids) for fw, ids in r.mapped},
+                    **self._requirement_extra(r.id),
                 }
                 for r in self.requirements
             ],
@@ -166,5 +275,35 @@ class Assessment:
             ],
             "summary": self.summary,
         }
+        if self.decisions:
+            data["decisions"] = [d.to_json() for d in self.decisions]
+        if self.baseline is not None:
+            data["baseline"] = {
+                "report": self.baseline.ref,
+                "absent": [fp for fp, _f in self.baseline.absent(self.fingerprints)],
+            }
         cleaned: dict[str, Any] = _clean(data)
         return cleaned
+
+    def _finding_json(self, index: int, finding: Finding) -> dict[str, Any]:
+        out = finding.to_json()
+        out["fingerprint"] = self.fingerprints[index]
+        record = self.finding_decision(index)
+        if record is not None:
+            out["decision"] = record.to_json()
+            if record.automated is not None:
+                out["automated_verdict"] = record.automated
+        if self.baseline is not None:
+            out["baseline_state"] = self.baseline.state(self.fingerprints[index], finding.verdict.value)
+        return out
+
+    def _requirement_extra(self, req_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        record = self.requirement_decision(req_id)
+        if record is not None:
+            out["decision"] = record.to_json()
+            if record.automated is not None:
+                out["automated_verdict"] = record.automated
+        if req_id in self.accepted_risks:
+            out["risk_accepted"] = {"until": self.accepted_risks[req_id]}
+        return out

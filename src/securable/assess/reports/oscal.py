@@ -13,6 +13,13 @@ Mapping (see the design notes on OSCAL's two-state finding status):
   → not-satisfied/other. The exact verdict always travels in the ``verdict`` prop;
 * ``reviewed-controls`` lists every requirement of the profile.
 
+Reviewer decisions (``--decisions``) are the assessor's findings: each reviewer is a ``party``
+(role ``assessor``) in ``metadata``; each decision that is not stale becomes an observation
+(method ``EXAMINE``, ``origins`` = the reviewer, ``relevant-evidence`` = its links and files,
+``collected`` = the decision date), and the requirement finding it decided names the reviewer
+in its ``origins``, links that observation and carries ``decision``/``decided-by`` props (and
+``risk-accepted-until`` for an accepted risk).
+
 ``import-ap`` is mandatory in OSCAL; securable runs without a separate assessment plan, so it
 points at a fragment naming the profile, as NIST's own minimal example does.
 """
@@ -22,6 +29,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from securable.assess.assessment import Assessment, display, iso
 from securable.assess.model import TargetKind, Verdict
@@ -77,6 +85,44 @@ def render(assessment: Assessment) -> bytes:
         if kind in target_uuid:
             obs["subjects"] = [{"subject-uuid": target_uuid[kind], "type": "inventory-item"}]
         observations.append(obs)
+    parties: dict[str, str] = {}
+    decision_obs: dict[str, list[str]] = {}  # requirement id -> decision observation uuids
+    decision_party: dict[str, list[str]] = {}  # requirement id -> reviewer party uuids
+    for record in assessment.decisions:
+        if record.status == "stale":
+            continue
+        party = parties.setdefault(record.reviewer, str(uuid.uuid4()))
+        actor = {"type": "party", "actor-uuid": party, "role-id": "assessor"}
+        obs = {
+            "uuid": str(uuid.uuid4()),
+            "title": _one_line(f"reviewer decision on {record.scope} {record.target}: {record.decision}"),
+            "description": _one_line(record.rationale),
+            "props": [
+                _prop("decision", record.decision),
+                _prop("decision-status", record.status),
+                _prop("decided-by", record.reviewer),
+                *([_prop("risk-accepted-until", record.expires)] if record.expires else []),
+            ],
+            "methods": ["EXAMINE"],
+            "types": ["finding"],
+            "origins": [{"actors": [actor]}],
+            "collected": f"{record.date}T00:00:00Z",
+            "remarks": _one_line(record.note or record.status),
+        }
+        if record.evidence:
+            obs["relevant-evidence"] = [
+                {"href": quote(display(e), safe=":/#?=&%@+~"), "description": _one_line(f"evidence: {e}")}
+                for e in record.evidence
+            ]
+        observations.append(obs)
+        if record.scope == "requirement":
+            reqs = [record.target]
+        else:
+            reqs = [r.id for r in assessment.requirements if set(record.findings) & set(r.findings)]
+        for req_id in reqs:
+            decision_obs.setdefault(req_id, []).append(obs["uuid"])
+            if record.human:
+                decision_party.setdefault(req_id, []).append(party)
     findings: list[dict[str, Any]] = []
     for req in assessment.requirements:
         state, reason = _STATUS.get(req.verdict, ("not-satisfied", "other"))
@@ -94,9 +140,24 @@ def render(assessment: Assessment) -> bytes:
                 "status": {"state": state, "reason": reason},
             },
         }
-        if req.findings:
-            finding["related-observations"] = [
-                {"observation-uuid": observations[i]["uuid"]} for i in req.findings
+        related = [observations[i]["uuid"] for i in req.findings] + decision_obs.get(req.id, [])
+        if related:
+            finding["related-observations"] = [{"observation-uuid": u} for u in related]
+        req_decision = assessment.requirement_decision(req.id)
+        if req_decision is not None and req_decision.human:
+            finding["props"].extend(
+                [_prop("decision", req_decision.decision), _prop("decided-by", req_decision.reviewer)]
+            )
+        if req.id in assessment.accepted_risks:
+            finding["props"].append(_prop("risk-accepted-until", assessment.accepted_risks[req.id] or "-"))
+        if req.id in decision_party:
+            finding["origins"] = [
+                {
+                    "actors": [
+                        {"type": "party", "actor-uuid": p, "role-id": "assessor"}
+                        for p in dict.fromkeys(decision_party[req.id])
+                    ]
+                }
             ]
         findings.append(finding)
     result: dict[str, Any] = {
@@ -128,6 +189,17 @@ def render(assessment: Assessment) -> bytes:
                 "last-modified": iso(assessment.finished),
                 "version": assessment.tool_version,
                 "oscal-version": OSCAL_VERSION,
+                **(
+                    {
+                        "roles": [{"id": "assessor", "title": "Assessor"}],
+                        "parties": [
+                            {"uuid": u, "type": "person", "name": _one_line(name)}
+                            for name, u in parties.items()
+                        ],
+                    }
+                    if parties
+                    else {}
+                ),
             },
             "import-ap": {"href": f"#securable-plan-{oscal_id(assessment.profile)}"},
             "results": [result],

@@ -9,6 +9,13 @@ check that crashed or timed out is a tool execution notification, not a result. 
 kept in ``properties.verdict``. Firmware paths are URIs relative to the ``IMAGEROOT`` base
 (percent-encoded, so odd bytes and markup survive); host findings use a logical location
 ``host:port/service``.
+
+Every result carries the finding's stable fingerprint (``fingerprints["securable/v1"]``). With a
+``--baseline`` report, each result has a ``baselineState`` (``new``, ``unchanged``, ``updated`` when
+its verdict changed) and the baseline's findings that are gone come last as ``absent`` results,
+so code-scanning UIs show what is new. A finding whose FAIL a reviewer accepted as a risk carries
+an ``external`` suppression with status ``accepted`` and the rationale; any reviewer decision is
+in ``properties.decision``.
 """
 
 from __future__ import annotations
@@ -106,6 +113,32 @@ def _help(run: CheckRun, catalog: Catalog) -> dict[str, Any]:
     return out
 
 
+def _absent(assessment: Assessment, rule_index: dict[str, int]) -> list[dict[str, Any]]:
+    """The baseline's findings this run no longer has, as ``absent`` results."""
+    assert assessment.baseline is not None
+    out: list[dict[str, Any]] = []
+    for fp, old in assessment.baseline.absent(assessment.fingerprints):
+        verdict = str(old.get("verdict", ""))
+        if verdict not in {v.value for v in _KIND}:
+            continue
+        check = display(str(old.get("check", "")))
+        result: dict[str, Any] = {
+            "ruleId": check,
+            "kind": _KIND[Verdict(verdict)],
+            "level": _LEVEL.get(Severity(old.get("severity", "info")), "note")
+            if verdict == "fail"
+            else "none",
+            "message": {"text": display(str(old.get("message") or check))},
+            "baselineState": "absent",
+            "fingerprints": {"securable/v1": fp},
+            "properties": {"verdict": verdict, "baseline": assessment.baseline.ref},
+        }
+        if check in rule_index:
+            result["ruleIndex"] = rule_index[check]
+        out.append(result)
+    return out
+
+
 def render(assessment: Assessment) -> bytes:
     data = assessment.to_json()  # already display-safe strings for evidence and messages
     catalog = load_catalog()
@@ -122,7 +155,7 @@ def render(assessment: Assessment) -> bytes:
     rule_index = {c.id: n for n, c in enumerate(assessment.checks)}
     results: list[dict[str, Any]] = []
     notifications: list[dict[str, Any]] = []
-    for finding, as_json in zip(assessment.findings, data["findings"], strict=True):
+    for index, (finding, as_json) in enumerate(zip(assessment.findings, data["findings"], strict=True)):
         if finding.verdict is Verdict.ERROR:
             notifications.append(
                 {
@@ -148,7 +181,25 @@ def render(assessment: Assessment) -> bytes:
         }
         if finding.check in rule_index:
             result["ruleIndex"] = rule_index[finding.check]
+        result["fingerprints"] = {"securable/v1": as_json["fingerprint"]}
+        if "baseline_state" in as_json:
+            result["baselineState"] = as_json["baseline_state"]
+        record = assessment.finding_decision(index)
+        if record is not None:
+            result["properties"]["decision"] = as_json["decision"]
+            if record.status == "accepted":
+                result["suppressions"] = [
+                    {
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": display(
+                            f"{record.rationale} (risk accepted by {record.reviewer} until {record.expires})"
+                        ),
+                    }
+                ]
         results.append(result)
+    if assessment.baseline is not None:
+        results.extend(_absent(assessment, rule_index))
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
