@@ -75,9 +75,29 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; a no-op on an up-to-date database."""
+def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) -> None:
+    """Bring the schema to ``revision`` (the newest by default); a no-op on an up-to-date database.
+
+    On SQLite, foreign keys are switched off while migrating: a column change there rebuilds the table
+    (copy, drop, rename), and with foreign keys on, dropping the old ``advisories`` table would cascade
+    into every row that points at it. Afterwards ``PRAGMA foreign_key_check`` must come back empty.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or it is ignored
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise UsageError(
+                        "the migrated database has rows pointing at missing rows",
+                        diagnostics="restore the backup and report the revision that failed",
+                    )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()

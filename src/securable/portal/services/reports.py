@@ -1,0 +1,108 @@
+"""Inbound reports and the PSIRT cases they become: intake, receipts, the admin's view of a case."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from securable.portal import cases
+from securable.portal.clock import as_utc, rfc3339
+from securable.portal.models import Product, Report
+from securable.portal.schemas import ReportIn
+from securable.portal.services.common import _one_or_404
+from securable.portal.settings import PortalSettings
+
+
+def submit_report(db: Session, settings: PortalSettings, data: ReportIn, now: datetime) -> Report:
+    product = None
+    if data.product:
+        product = _one_or_404(
+            db,
+            select(Product).where(Product.slug == data.product),
+            f"product {data.product!r} not found",
+            "pick a product from the list or leave it empty",
+        )
+    report = Report(
+        receipt="VR-" + secrets.token_urlsafe(18),
+        kind=data.kind,
+        title=data.title,
+        description=data.description,
+        reporter_name=data.reporter_name,
+        reporter_contact=data.reporter_contact,
+        product=product,
+        affected_versions=data.affected_versions,
+        impact=data.impact,
+        exploitation=data.exploitation,
+        suggested_mitigation=data.suggested_mitigation,
+        wants_credit=data.wants_credit,
+        status="received",
+        received_at=now,
+        acknowledged_at=now,  # the receipt itself is the automatic acknowledgement
+        last_update_at=now,
+    )
+    db.add(report)
+    db.flush()
+    return report
+
+
+def find_report(db: Session, receipt: str) -> Report:
+    return _one_or_404(
+        db,
+        select(Report).where(Report.receipt == receipt, Report.receipt != ""),
+        "no report with that receipt",
+        "copy the receipt exactly as shown when you filed it",
+    )
+
+
+def get_case(db: Session, case_id: int) -> Report:
+    return _one_or_404(
+        db,
+        select(Report).where(Report.id == case_id),
+        f"case {case_id} not found",
+        "see the case list on /admin",
+    )
+
+
+def receipt_view(settings: PortalSettings, report: Report, now: datetime) -> dict[str, Any]:
+    timers = {t.name: t for t in cases.sla_timers(report, settings)}
+    update = timers.get("status_update")
+    return {
+        "receipt": report.receipt,
+        "status": report.status,
+        "status_text": cases.PUBLIC_STATUS[report.status]
+        + (f" {report.public_note}" if report.public_note else ""),
+        "received": rfc3339(report.received_at),
+        "acknowledge_by": rfc3339(timers["acknowledge"].due or as_utc(report.received_at)),
+        "next_update_by": rfc3339(update.due) if update and update.due else None,
+        "status_url": settings.url(f"/status/{report.receipt}"),
+    }
+
+
+def case_view(settings: PortalSettings, report: Report, now: datetime) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "receipt": report.receipt,
+        "kind": report.kind,
+        "title": report.title,
+        "description": report.description,
+        "product": report.product.slug if report.product else None,
+        "affected_versions": report.affected_versions,
+        "reporter": {
+            "name": report.reporter_name,
+            "contact": report.reporter_contact,
+            "credit": report.wants_credit,
+        },
+        "status": report.status,
+        "next_states": list(cases.TRANSITIONS[report.status]),
+        "received": rfc3339(report.received_at),
+        "actively_exploited": report.actively_exploited,
+        "sla": [t.as_dict(now) for t in cases.sla_timers(report, settings)],
+        "cra": [t.as_dict(now) for t in cases.cra_timers(report)],
+        "events": [
+            {"at": rfc3339(e.at), "actor": e.actor, "action": e.action, "note": e.note} for e in report.events
+        ],
+    }
