@@ -8,8 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from securable import __version__
+from securable.device.access import Throttle
 from securable.errors import PortalError, UsageError
 from securable.portal import db as portal_db
 from securable.portal import security
@@ -54,10 +56,13 @@ def create_app(settings: PortalSettings, *, clock: Clock = system_clock) -> Fast
         sessions=portal_db.session_factory(engine),
         clock=clock,
         limiter=security.RateLimiter(),
+        throttle=Throttle(settings.login_throttle),
     )
     app.state.engine = engine
     app.add_middleware(security.BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(security.SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    if settings.trusted_proxies:  # outermost, so every limit sees the forwarded client address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
 
     @app.exception_handler(PortalError)
     async def portal_error(request: Request, exc: PortalError) -> Response:

@@ -19,7 +19,16 @@ from securable.portal import cases, csaf_provider, publicinfo, sbom, security, s
 from securable.portal.clock import as_utc, rfc3339
 from securable.portal.models import Advisory, Product, Report
 from securable.portal.schemas import SLUG, AdvisoryIn, ReportIn, VexIn, VulnerabilityIn
-from securable.portal.web import DB, Now, PortalState, Principal, State, find_principal, rate_limit
+from securable.portal.web import (
+    DB,
+    Now,
+    PortalState,
+    Principal,
+    State,
+    client_address,
+    find_principal,
+    rate_limit,
+)
 
 TEMPLATES = Jinja2Templates(directory=str(FsPath(__file__).resolve().parent / "templates"))
 TEMPLATES.env.filters["rfc3339"] = lambda v: rfc3339(as_utc(v)) if v else ""
@@ -259,9 +268,25 @@ async def login(request: Request, db: DB, st: State, at: Now) -> Response:
         return render(
             request, "login.html", 403, csrf=_public_csrf(request), error="Form expired; try again."
         )
-    admin = security.verify_login(db, form.get("username", "")[:64], form.get("password", "")[:1024])
+    username = form.get("username", "")[:64]
+    source = client_address(request)
+    wait = st.throttle.retry_after(username, source, at)
+    if wait > 0:  # refused before the password is checked, so waiting is the only way on
+        seconds = int(wait) + 1
+        refused = render(
+            request,
+            "login.html",
+            429,
+            csrf=token,
+            error=f"Too many failed logins; try again in {seconds} s.",
+        )
+        refused.headers["Retry-After"] = str(seconds)
+        return refused
+    admin = security.verify_login(db, username, form.get("password", "")[:1024])
     if admin is None:
+        st.throttle.failure(username, source, at)
         return render(request, "login.html", 401, csrf=token, error="Wrong name or password.")
+    st.throttle.success(username, source, at)
     cookie = security.open_session(db, admin, at, st.settings.session_hours)
     db.commit()
     response = RedirectResponse("/admin", status_code=303)
