@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import select
 
-from securable.portal import cases, csaf_provider, publicinfo, services
+from securable.portal import cases, csaf_provider, jsonlimits, publicinfo, services
 from securable.portal.clock import rfc3339
+from securable.portal.jsonlimits import JsonShapeError
 from securable.portal.models import Advisory, Product, PublishedDocument, Report
 from securable.portal.schemas import (
     SLUG,
@@ -179,18 +180,39 @@ def admin_add_version(slug: Slug, data: VersionIn, who: ApiAdmin, db: DB, at: No
     return {"version": row.version, "components": [c.bom_ref for c in row.components]}
 
 
-@api.put("/admin/products/{slug}/versions/{version}/sbom", tags=["admin"])
-def admin_upload_sbom(
-    slug: Slug,
-    version: Ver,
-    who: ApiAdmin,
-    db: DB,
-    at: Now,
-    sbom: Annotated[dict[str, Any], Body(description="CycloneDX 1.4-1.6 JSON")],
-) -> dict[str, Any]:
-    import json
+async def json_upload(request: Request) -> str:
+    """The raw JSON body of an upload, as text: parsed later by :mod:`jsonlimits`, never by FastAPI,
+    so size and nesting are bounded before any parser recurses into it."""
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JsonShapeError("the upload is not UTF-8 text", diagnostics="send JSON as UTF-8") from None
+    return jsonlimits.check(text, what="the upload")
 
-    row = services.upload_sbom(db, slug, version, json.dumps(sbom), at)
+
+JsonUpload = Annotated[str, Depends(json_upload)]
+
+
+def _json_body(description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+
+
+@api.put(
+    "/admin/products/{slug}/versions/{version}/sbom",
+    tags=["admin"],
+    openapi_extra=_json_body("CycloneDX 1.4-1.6 JSON"),
+)
+def admin_upload_sbom(
+    slug: Slug, version: Ver, who: ApiAdmin, db: DB, at: Now, text: JsonUpload
+) -> dict[str, Any]:
+    row = services.upload_sbom(db, slug, version, text, at)
     db.commit()
     return {"version": row.version, "components": [c.bom_ref for c in row.components]}
 
@@ -204,19 +226,15 @@ def admin_generate_sbom(
     return {"version": row.version, "components": [c.bom_ref for c in row.components]}
 
 
-@api.put("/admin/products/{slug}/versions/{version}/assessment", tags=["admin"])
+@api.put(
+    "/admin/products/{slug}/versions/{version}/assessment",
+    tags=["admin"],
+    openapi_extra=_json_body("report.json from securable assess"),
+)
 def admin_attach_assessment(
-    slug: Slug,
-    version: Ver,
-    who: ApiAdmin,
-    db: DB,
-    st: State,
-    at: Now,
-    report: Annotated[dict[str, Any], Body(description="report.json from securable assess")],
+    slug: Slug, version: Ver, who: ApiAdmin, db: DB, st: State, at: Now, text: JsonUpload
 ) -> dict[str, Any]:
-    import json
-
-    summary = services.attach_assessment(db, st.settings, slug, version, json.dumps(report), at)
+    summary = services.attach_assessment(db, st.settings, slug, version, text, at)
     db.commit()
     return summary
 
