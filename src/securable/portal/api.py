@@ -15,6 +15,7 @@ from securable.portal.models import Advisory, Product, PublishedDocument, Report
 from securable.portal.schemas import (
     SLUG,
     VERSION,
+    AdvisoryEditIn,
     AdvisoryIn,
     ExploitedIn,
     ProductIn,
@@ -258,6 +259,21 @@ def admin_create_advisory(data: AdvisoryIn, who: ApiAdmin, db: DB, st: State, at
     row = services.create_advisory(db, st.settings, data, at)
     db.commit()
     return {"tracking_id": row.tracking_id, "status": row.status}
+
+
+@api.put("/admin/advisories/{tracking_id}", tags=["admin"])
+def admin_edit_advisory(
+    tracking_id: Annotated[str, Path(max_length=100)], data: AdvisoryEditIn, who: ApiAdmin, db: DB
+) -> dict[str, Any]:
+    """Edit a draft (or the next revision of a published advisory)."""
+    row = services.update_advisory(db, tracking_id, data)
+    db.commit()
+    return {
+        "tracking_id": row.tracking_id,
+        "status": row.status,
+        "title": row.title,
+        "vulnerabilities": row.vulnerability_idents,
+    }
 
 
 @api.get("/admin/advisories/{tracking_id}/preview", tags=["admin"])

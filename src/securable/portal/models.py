@@ -218,6 +218,8 @@ class Vulnerability(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(TS)
 
+    report: Mapped[Report | None] = relationship()
+
 
 class VexStatement(Base):
     """product version × (component) × vulnerability × status, with justification or action.

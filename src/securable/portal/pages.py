@@ -18,7 +18,7 @@ from securable.errors import PortalError
 from securable.portal import cases, csaf_provider, publicinfo, sbom, security, services
 from securable.portal.clock import as_utc, rfc3339
 from securable.portal.models import Advisory, Product, Report
-from securable.portal.schemas import SLUG, AdvisoryIn, ReportIn, VexIn, VulnerabilityIn
+from securable.portal.schemas import SLUG, AdvisoryEditIn, AdvisoryIn, ReportIn, VexIn, VulnerabilityIn
 from securable.portal.web import (
     DB,
     Now,
@@ -454,6 +454,7 @@ def admin_advisory(
         request,
         "admin_advisory.html",
         adv=adv,
+        credited=services.credited_reporters(adv),
         preview=preview,
         error=error[:300],
         csrf=principal.session.csrf_token,
@@ -475,5 +476,29 @@ async def admin_advisory_publish(
     except PortalError as exc:
         db.rollback()
         return back_to(url, str(exc))
+    db.commit()
+    return back_to(url)
+
+
+@pages.post("/admin/advisories/{tracking_id}/edit")
+async def admin_advisory_edit(
+    tracking_id: Annotated[str, Path(max_length=100)], request: Request, db: DB, at: Now
+) -> Response:
+    url = f"/admin/advisories/{tracking_id}"
+    post = await admin_post(request, db, at, back=url)
+    if isinstance(post, RedirectResponse):
+        return post
+    values = post.values
+    try:
+        data = AdvisoryEditIn(
+            title=values.get("title", ""),
+            summary=values.get("summary", ""),
+            vulnerabilities=[v for v in values.get("vulnerabilities", "").replace(",", " ").split() if v],
+            profile=values.get("profile", "csaf_security_advisory"),
+        )
+        services.update_advisory(db, tracking_id, data)
+    except (ValidationError, PortalError) as exc:
+        db.rollback()
+        return back_to(url, error_text(exc))
     db.commit()
     return back_to(url)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from securable.portal.services.advisories import (
     allocate_tracking_id,
     create_advisory,
+    credited_reporters,
     get_advisory,
     publish_advisory,
     published_documents,
     release_history,
     render_advisory,
+    update_advisory,
 )
 from securable.portal.services.common import ConflictError, NotFoundError, atomic
 from securable.portal.services.products import (
@@ -54,6 +56,7 @@ __all__ = [
     "create_advisory",
     "create_product",
     "create_vulnerability",
+    "credited_reporters",
     "current_statements",
     "find_report",
     "generate_sbom",
@@ -71,6 +74,7 @@ __all__ = [
     "render_advisory",
     "submit_report",
     "to_statement",
+    "update_advisory",
     "update_product",
     "upload_sbom",
     "version_vex",

@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session
 
 from securable.portal import cases, csaf_provider, vex
 from securable.portal.clock import as_utc, rfc3339
-from securable.portal.models import Advisory, AdvisoryVulnerability, PublishedDocument, TrackingCounter
-from securable.portal.schemas import AdvisoryIn
+from securable.portal.models import (
+    Advisory,
+    AdvisoryVulnerability,
+    PublishedDocument,
+    Report,
+    TrackingCounter,
+)
+from securable.portal.schemas import AdvisoryEditIn, AdvisoryIn
 from securable.portal.services.common import _one_or_404, atomic
 from securable.portal.services.reports import find_report
 from securable.portal.services.vulnerabilities import current_statements, get_vulnerability, to_statement
@@ -96,6 +102,46 @@ def get_advisory(db: Session, tracking_id: str) -> Advisory:
     )
 
 
+def update_advisory(db: Session, tracking_id: str, data: AdvisoryEditIn) -> Advisory:
+    """Change title, summary, profile or vulnerabilities; a published advisory shows them from its next
+    revision on (the released text stays frozen until then)."""
+    adv = get_advisory(db, tracking_id)
+    with atomic(db):
+        links = _links(db, data.vulnerabilities)
+        adv.title = data.title
+        adv.summary = data.summary
+        adv.profile = data.profile
+        adv.links.clear()
+        db.flush()  # delete the old pairs before inserting the new ones (same primary keys)
+        adv.links.extend(links)
+        db.flush()
+    return adv
+
+
+def credited_reporters(adv: Advisory) -> list[str]:
+    """Names of the reporters of this advisory's cases who asked for credit (CSAF acknowledgments)."""
+    reports: list[Report] = [adv.report] if adv.report else []
+    reports.extend(v.report for v in adv.vulnerabilities if v.report is not None)
+    names = [r.reporter_name.strip() for r in reports if r.wants_credit and r.reporter_name.strip()]
+    return list(dict.fromkeys(names))
+
+
+def _close_cases(
+    db: Session, adv: Advisory, statements: list[vex.Statement], actor: str, now: datetime
+) -> None:
+    """Publishing discloses the advisory's case: a confirmed case whose advisory ships a fix is marked fixed
+    first (which starts the CRA final-report clock); one without a fix is disclosed as it is."""
+    note = f"advisory {adv.tracking_id} published"
+    report = adv.report
+    if report is None:
+        return
+    ships_fix = any(s.status == "fixed" or s.remediation == "vendor_fix" for s in statements)
+    if report.status == "confirmed" and ships_fix:
+        cases.transition(report, "fixed", actor=actor, note=note, now=now)
+    if report.status in ("confirmed", "fixed"):
+        cases.transition(report, "disclosed", actor=actor, note=note, now=now)
+
+
 def _advisory_statements(db: Session, settings: PortalSettings, adv: Advisory) -> list[vex.Statement]:
     out: list[vex.Statement] = []
     for vuln in adv.vulnerabilities:
@@ -131,6 +177,7 @@ def render_advisory(
         status=status,
         profile=adv.profile,
         canonical_url=csaf_provider.directory_url(settings) + path,
+        acknowledgments=tuple(credited_reporters(adv)),
     )
     return vex.csaf_document(meta, _advisory_statements(db, settings, adv))
 
@@ -174,11 +221,7 @@ def publish_advisory(
         published.current_release_at = now
         published.title = adv.title
         published.tracking_id = adv.tracking_id
-        report = adv.report
-        if report is not None and report.status == "fixed":
-            cases.transition(
-                report, "disclosed", actor=actor, note=f"advisory {adv.tracking_id} published", now=now
-            )
+        _close_cases(db, adv, _advisory_statements(db, settings, adv), actor, now)
         db.flush()
     return published
 

@@ -91,6 +91,10 @@ def case_view(settings: PortalSettings, report: Report, now: datetime) -> dict[s
         "description": report.description,
         "product": report.product.slug if report.product else None,
         "affected_versions": report.affected_versions,
+        "impact": report.impact,
+        "exploitation": report.exploitation,
+        "suggested_mitigation": report.suggested_mitigation,
+        "public_note": report.public_note,
         "reporter": {
             "name": report.reporter_name,
             "contact": report.reporter_contact,
