@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import select
 
 from securable.portal import cases, csaf_provider, jsonlimits, publicinfo, services
 from securable.portal.clock import rfc3339
 from securable.portal.jsonlimits import JsonShapeError
-from securable.portal.models import Advisory, Product, PublishedDocument, Report
+from securable.portal.models import Advisory, Product, PublishedDocument
 from securable.portal.schemas import (
     SLUG,
     VERSION,
@@ -33,6 +33,7 @@ from securable.portal.web import DB, ApiAdmin, Now, State, rate_limit
 Slug = Annotated[str, Path(pattern=SLUG)]
 Ver = Annotated[str, Path(pattern=VERSION)]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CASE_STATES = "^(|" + "|".join(cases.STATES) + ")$"
 public_read = [Depends(rate_limit("public_read"))]
 
 api = APIRouter(prefix="/api/v1")
@@ -98,9 +99,23 @@ def list_advisories(db: DB, st: State) -> list[dict[str, str]]:
 
 
 @api.get("/admin/cases", tags=["admin"])
-def admin_cases(who: ApiAdmin, db: DB, st: State, at: Now) -> list[dict[str, Any]]:
-    rows = db.scalars(select(Report).order_by(Report.id.desc()))
-    return [services.case_view(st.settings, r, at) for r in rows]
+def admin_cases(
+    who: ApiAdmin,
+    db: DB,
+    st: State,
+    at: Now,
+    response: Response,
+    status: Annotated[str, Query(pattern=CASE_STATES)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = services.PAGE_SIZE,
+) -> list[dict[str, Any]]:
+    """Cases, newest first, one page at a time; ``X-Total-Count`` and ``Link`` say what else there is."""
+    found = services.list_cases(db, status=status, query=q, page=page, per_page=per_page)
+    response.headers["X-Total-Count"] = str(found.total)
+    if found.page < found.pages:
+        response.headers["Link"] = f'<?page={found.page + 1}&per_page={per_page}>; rel="next"'
+    return [services.case_view(st.settings, r, at) for r in found.rows]
 
 
 @api.get("/admin/cases/{case_id}", tags=["admin"])

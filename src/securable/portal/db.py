@@ -7,6 +7,7 @@ so a production database and a test database go through the same steps.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,28 @@ def check_url(url: str) -> str:
     return url
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite does it with the umask's mode (often 0644).
+
+    It holds reporters' contact details and unpublished vulnerabilities. SQLite gives its -wal and -shm
+    files the database file's mode, so they follow. An existing file is tightened too.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if name.exists() and name.stat().st_mode & 0o077:
+            name.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     check_url(url)
+    if url.startswith("sqlite"):
+        _private_sqlite_file(url)
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}

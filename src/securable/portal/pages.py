@@ -8,7 +8,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from securable.errors import PortalError
 from securable.portal import cases, csaf_provider, publicinfo, sbom, security, services
 from securable.portal.clock import as_utc, rfc3339
-from securable.portal.models import Advisory, Product, Report
+from securable.portal.models import Advisory, Product
 from securable.portal.schemas import SLUG, AdvisoryEditIn, AdvisoryIn, ReportIn, VexIn, VulnerabilityIn
 from securable.portal.web import (
     DB,
@@ -130,6 +130,46 @@ def product_page(slug: Slug, request: Request, db: DB, st: State, at: Now) -> HT
 def advisories(request: Request, db: DB, st: State) -> HTMLResponse:
     docs = services.published_documents(db)
     return render(request, "advisories.html", docs=docs, base=csaf_provider.directory_url(st.settings))
+
+
+def _product_names(tree: dict[str, Any]) -> dict[str, str]:
+    """product_id → readable name, from every place a CSAF product tree names products."""
+    names: dict[str, str] = {}
+
+    def walk(branches: list[dict[str, Any]]) -> None:
+        for branch in branches:
+            product = branch.get("product")
+            if product:
+                names[product["product_id"]] = product["name"]
+            walk(branch.get("branches", []))
+
+    walk(tree.get("branches", []))
+    for entry in tree.get("full_product_names", []):
+        names[entry["product_id"]] = entry["name"]
+    for rel in tree.get("relationships", []):
+        names[rel["full_product_name"]["product_id"]] = rel["full_product_name"]["name"]
+    return names
+
+
+@pages.get(
+    "/advisories/{tracking_id}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(rate_limit("public_read"))],
+)
+def advisory_page(
+    tracking_id: Annotated[str, Path(max_length=100)], request: Request, db: DB, st: State
+) -> HTMLResponse:
+    """The published advisory for people; rendered from the frozen CSAF text, so both always agree."""
+    doc = services.get_published(db, tracking_id)
+    csaf = json.loads(doc.content)
+    return render(
+        request,
+        "advisory.html",
+        doc=doc,
+        csaf=csaf,
+        names=_product_names(csaf.get("product_tree", {})),
+        json_url=csaf_provider.directory_url(st.settings) + doc.path,
+    )
 
 
 @pages.get("/policy", response_class=HTMLResponse)
@@ -314,18 +354,31 @@ async def logout(request: Request, db: DB, at: Now) -> Response:
 
 
 @pages.get("/admin", response_class=HTMLResponse)
-def admin_home(request: Request, db: DB, st: State, at: Now) -> Response:
+def admin_home(
+    request: Request,
+    db: DB,
+    st: State,
+    at: Now,
+    status: Annotated[str, Query(max_length=16)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
     principal = admin_principal(request, db, at)
     if principal is None:
         return login_redirect()
-    rows = list(db.scalars(select(Report).order_by(Report.id.desc())))
-    views = [services.case_view(st.settings, r, at) for r in rows]
+    status = status if status in cases.STATES else ""
+    found = services.list_cases(db, status=status, query=q, page=page)
+    views = [services.case_view(st.settings, r, at) for r in found.rows]
     advisories = list(db.scalars(select(Advisory).order_by(Advisory.id.desc())))
     assert principal.session is not None
     return render(
         request,
         "admin_index.html",
         cases=views,
+        found=found,
+        status=status,
+        q=q,
+        states=cases.STATES,
         advisories=advisories,
         csrf=principal.session.csrf_token,
         admin=principal.admin,

@@ -13,6 +13,7 @@ from securable.portal.services.advisories import (
     create_advisory,
     credited_reporters,
     get_advisory,
+    get_published,
     publish_advisory,
     published_documents,
     release_history,
@@ -31,7 +32,16 @@ from securable.portal.services.products import (
     update_product,
     upload_sbom,
 )
-from securable.portal.services.reports import case_view, find_report, get_case, receipt_view, submit_report
+from securable.portal.services.reports import (
+    PAGE_SIZE,
+    CasePage,
+    case_view,
+    find_report,
+    get_case,
+    list_cases,
+    receipt_view,
+    submit_report,
+)
 from securable.portal.services.vulnerabilities import (
     add_statement,
     component_ref,
@@ -44,6 +54,8 @@ from securable.portal.services.vulnerabilities import (
 )
 
 __all__ = [
+    "PAGE_SIZE",
+    "CasePage",
     "ConflictError",
     "NotFoundError",
     "add_statement",
@@ -63,8 +75,10 @@ __all__ = [
     "get_advisory",
     "get_case",
     "get_product",
+    "get_published",
     "get_version",
     "get_vulnerability",
+    "list_cases",
     "product_purl",
     "product_ref",
     "publish_advisory",

@@ -226,6 +226,15 @@ def publish_advisory(
     return published
 
 
+def get_published(db: Session, tracking_id: str) -> PublishedDocument:
+    return _one_or_404(
+        db,
+        select(PublishedDocument).where(PublishedDocument.tracking_id == tracking_id),
+        f"no published advisory {tracking_id!r}",
+        "see the list on /advisories",
+    )
+
+
 def published_documents(db: Session) -> list[PublishedDocument]:
     return list(db.scalars(select(PublishedDocument).order_by(PublishedDocument.path)))
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from securable.portal import cases
@@ -65,6 +66,44 @@ def get_case(db: Session, case_id: int) -> Report:
         f"case {case_id} not found",
         "see the case list on /admin",
     )
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[Report]
+    total: int
+    page: int
+    pages: int
+
+
+def list_cases(
+    db: Session, *, status: str = "", query: str = "", page: int = 1, per_page: int = PAGE_SIZE
+) -> CasePage:
+    """One page of cases, newest first, optionally only one state and/or matching ``query`` in the title,
+    description, receipt or reporter (case-insensitive)."""
+    where = []
+    if status:
+        where.append(Report.status == status)
+    if query:
+        like = f"%{query.lower()}%"
+        where.append(
+            or_(
+                func.lower(Report.title).like(like),
+                func.lower(Report.description).like(like),
+                func.lower(Report.reporter_name).like(like),
+                Report.receipt == query,
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(Report).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.scalars(
+        select(Report).where(*where).order_by(Report.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return CasePage(list(rows), total, page, pages)
 
 
 def receipt_view(settings: PortalSettings, report: Report, now: datetime) -> dict[str, Any]:
