@@ -241,3 +241,16 @@ def test_serve_over_tls_sends_hsts_and_secure_cookies(tmp_path: Path) -> None:
         )
     finally:
         _stop(proc)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--trusted-proxy", "proxy.example"], "not an address or network"),
+        (["--public-url", "portal.example"], "not an absolute URL"),
+    ],
+)
+def test_serve_refuses_bad_proxy_and_public_url(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["portal", "serve", "--data", str(tmp_path), *args])
+    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
+    assert message in str(result.exception)

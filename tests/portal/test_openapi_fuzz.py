@@ -36,15 +36,15 @@ def fuzz_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     p.app.state.engine.dispose()
 
 
-def operations(app: Any) -> list[Any]:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+def operations(app: Any, headers: dict[str, str] | None = None) -> list[Any]:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers=headers or {})
     return [result.ok() for result in schema.get_all_operations()]
 
 
 def fuzz(app: Any, headers: dict[str, str], mode: GenerationMode, max_examples: int = 12) -> list[str]:
     """Run every operation's strategy; returns one line per operation that produced a server error."""
     failures: list[str] = []
-    for operation in operations(app):
+    for operation in operations(app, headers):
         try:
             _runner(operation, headers, mode, max_examples)()
         except Unsatisfiable:
@@ -66,11 +66,12 @@ def _runner(operation: Any, headers: dict[str, str], mode: GenerationMode, max_e
     return run
 
 
-def test_openapi_document_is_published(fuzz_portal: Portal) -> None:
-    spec = fuzz_portal.client.get("/openapi.json").json()
+def test_openapi_document_is_for_admins(fuzz_portal: Portal) -> None:
+    assert fuzz_portal.client.get("/openapi.json").status_code == 401
+    spec = fuzz_portal.client.get("/openapi.json", headers=fuzz_portal.auth).json()
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/reports" in spec["paths"] and "/products/{slug}/product.json" in spec["paths"]
-    assert len(operations(fuzz_portal.app)) >= 30
+    assert len(operations(fuzz_portal.app, fuzz_portal.auth)) >= 30
 
 
 def test_the_fuzzer_finds_a_server_error() -> None:

@@ -157,3 +157,37 @@ def test_assessment_report_is_attached_and_feeds_the_sbom(any_portal: Portal) ->
         "/api/v1/admin/products/cam/versions/1.2.0/assessment", json={"schema": "other"}, headers=portal.auth
     )
     assert r.status_code == 422 and "securable/report/v1" in r.json()["detail"]
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_deeply_nested_uploads_are_refused_with_400(portal: Portal) -> None:
+    """100 000 levels of nesting used to end in RecursionError (500) on the admin upload paths."""
+    seed_product(portal)
+    headers = {**portal.auth, "content-type": "application/json"}
+    for path in ("sbom", "assessment"):
+        for body in (DEEP, '{"a":' * 50_000 + "1" + "}" * 50_000):
+            r = portal.client.put(
+                f"/api/v1/admin/products/cam/versions/1.2.0/{path}", content=body, headers=headers
+            )
+            assert r.status_code == 400, (path, r.status_code, r.text[:200])
+            assert "nests more than 64 levels" in r.json()["detail"]
+    from .test_security import login
+
+    csrf = login(portal)
+    for action in ("sbom", "assessment"):
+        r = portal.client.post(
+            f"/admin/products/cam/versions/1.2.0/{action}",
+            data={"csrf": csrf},
+            files={"file": ("bom.json", DEEP.encode(), "application/json")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and "nests%20more%20than%2064" in r.headers["location"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    from securable.portal.jsonlimits import nesting_depth
+
+    assert nesting_depth(json.dumps({"name": "[[[[{{{{", "x": [[1]], "esc": '\\"[['})) == 3
+    assert nesting_depth("[]") == 1 and nesting_depth('"[["') == 0

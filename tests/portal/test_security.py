@@ -19,7 +19,7 @@ HIDDEN_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def admin_operations(portal: Portal) -> list[tuple[str, str]]:
-    spec = portal.client.get("/openapi.json").json()
+    spec = portal.client.get("/openapi.json", headers=portal.auth).json()
     ops = [
         (method.upper(), path)
         for path, item in spec["paths"].items()

@@ -31,7 +31,22 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _settings(data: Path, db: str, public_url: str, read_limit: int = 0) -> PortalSettings:
+def _trusted_proxies(values: list[str]) -> tuple[str, ...]:
+    out = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_network(value, strict=False)))
+        except ValueError:
+            raise UsageError(
+                f"--trusted-proxy {value!r} is not an address or network",
+                diagnostics="give the reverse proxy's IP address, e.g. --trusted-proxy 127.0.0.1",
+            ) from None
+    return tuple(out)
+
+
+def _settings(
+    data: Path, db: str, public_url: str, read_limit: int = 0, trusted_proxies: tuple[str, ...] = ()
+) -> PortalSettings:
     from securable.portal import PortalSettings, RateLimits
     from securable.portal.db import check_url
 
@@ -46,6 +61,7 @@ def _settings(data: Path, db: str, public_url: str, read_limit: int = 0) -> Port
         publisher_contact=os.environ.get("SECURABLE_CONTACT", "security@example.invalid"),
         secure_cookies=public_url.startswith("https://"),
         rate_limits=RateLimits(public_read=read_limit) if read_limit else RateLimits(),
+        trusted_proxies=trusted_proxies,
     )
 
 
@@ -56,7 +72,9 @@ def serve(
     port: int = typer.Option(8080, "--port", min=1, max=65535),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="Folder for the SQLite database and state."),
     public_url: str = typer.Option(
-        "", "--public-url", help="Absolute URL the public reaches (links, QR, CSAF)."
+        "",
+        "--public-url",
+        help="Absolute URL the public reaches (links, QR, CSAF); https://… when a TLS proxy is in front.",
     ),
     allow_non_loopback: bool = typer.Option(
         False, "--allow-non-loopback", help="Listen on a non-loopback address (put TLS in front of it)."
@@ -64,8 +82,15 @@ def serve(
     read_limit: int = typer.Option(
         0, "--read-limit", min=0, help="Public GETs per client per minute (default 1200)."
     ),
-    tls_cert: Path | None = typer.Option(None, "--tls-cert", help="PEM certificate (chain) to serve HTTPS."),
-    tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key for --tls-cert."),
+    tls_cert: Path | None = typer.Option(
+        None, "--tls-cert", "--cert", help="PEM certificate (chain) to serve HTTPS."
+    ),
+    tls_key: Path | None = typer.Option(None, "--tls-key", "--key", help="PEM private key for --tls-cert."),
+    trusted_proxy: list[str] = typer.Option(
+        [],
+        "--trusted-proxy",
+        help="Address or network of a reverse proxy whose X-Forwarded-For/-Proto to believe (repeatable).",
+    ),
 ) -> None:
     """Run the portal (migrates the database first).
 
@@ -82,23 +107,28 @@ def serve(
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
             raise UsageError(f"TLS file {path} does not exist", diagnostics="give the path of a PEM file")
+    proxies = _trusted_proxies(trusted_proxy)
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise UsageError(
+            f"--public-url {public_url!r} is not an absolute URL",
+            diagnostics="give the URL people reach, e.g. https://security.example.com",
+        )
     import uvicorn
 
     from securable.portal import create_app
+    from securable.portal.serving import uvicorn_config
 
     scheme = "https" if tls_cert else "http"
     url = public_url or f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
-    application = create_app(_settings(data, db, url, read_limit))
+    application = create_app(_settings(data, db, url, read_limit, proxies))
     typer.echo(f"securable portal on {url} (data in {data})")
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_level="info",
-        server_header=False,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
-    )
+    if not url.startswith("https://"):
+        typer.echo(
+            "note: plain HTTP; pass --tls-cert/--tls-key, or --public-url https://… behind a TLS proxy",
+            err=True,
+        )
+    config = uvicorn_config(application, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+    uvicorn.Server(config).run()
 
 
 @app.command("create-admin")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import select
 
-from securable.portal import cases, csaf_provider, publicinfo, services
+from securable.portal import cases, csaf_provider, jsonlimits, publicinfo, services
 from securable.portal.clock import rfc3339
-from securable.portal.models import Advisory, Product, PublishedDocument, Report
+from securable.portal.jsonlimits import JsonShapeError
+from securable.portal.models import Advisory, Product, PublishedDocument
 from securable.portal.schemas import (
     SLUG,
     VERSION,
+    AdvisoryEditIn,
     AdvisoryIn,
     ExploitedIn,
     ProductIn,
@@ -31,6 +33,7 @@ from securable.portal.web import DB, ApiAdmin, Now, State, rate_limit
 Slug = Annotated[str, Path(pattern=SLUG)]
 Ver = Annotated[str, Path(pattern=VERSION)]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CASE_STATES = "^(|" + "|".join(cases.STATES) + ")$"
 public_read = [Depends(rate_limit("public_read"))]
 
 api = APIRouter(prefix="/api/v1")
@@ -96,9 +99,23 @@ def list_advisories(db: DB, st: State) -> list[dict[str, str]]:
 
 
 @api.get("/admin/cases", tags=["admin"])
-def admin_cases(who: ApiAdmin, db: DB, st: State, at: Now) -> list[dict[str, Any]]:
-    rows = db.scalars(select(Report).order_by(Report.id.desc()))
-    return [services.case_view(st.settings, r, at) for r in rows]
+def admin_cases(
+    who: ApiAdmin,
+    db: DB,
+    st: State,
+    at: Now,
+    response: Response,
+    status: Annotated[str, Query(pattern=CASE_STATES)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = services.PAGE_SIZE,
+) -> list[dict[str, Any]]:
+    """Cases, newest first, one page at a time; ``X-Total-Count`` and ``Link`` say what else there is."""
+    found = services.list_cases(db, status=status, query=q, page=page, per_page=per_page)
+    response.headers["X-Total-Count"] = str(found.total)
+    if found.page < found.pages:
+        response.headers["Link"] = f'<?page={found.page + 1}&per_page={per_page}>; rel="next"'
+    return [services.case_view(st.settings, r, at) for r in found.rows]
 
 
 @api.get("/admin/cases/{case_id}", tags=["admin"])
@@ -179,18 +196,39 @@ def admin_add_version(slug: Slug, data: VersionIn, who: ApiAdmin, db: DB, at: No
     return {"version": row.version, "components": [c.bom_ref for c in row.components]}
 
 
-@api.put("/admin/products/{slug}/versions/{version}/sbom", tags=["admin"])
-def admin_upload_sbom(
-    slug: Slug,
-    version: Ver,
-    who: ApiAdmin,
-    db: DB,
-    at: Now,
-    sbom: Annotated[dict[str, Any], Body(description="CycloneDX 1.4-1.6 JSON")],
-) -> dict[str, Any]:
-    import json
+async def json_upload(request: Request) -> str:
+    """The raw JSON body of an upload, as text: parsed later by :mod:`jsonlimits`, never by FastAPI,
+    so size and nesting are bounded before any parser recurses into it."""
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JsonShapeError("the upload is not UTF-8 text", diagnostics="send JSON as UTF-8") from None
+    return jsonlimits.check(text, what="the upload")
 
-    row = services.upload_sbom(db, slug, version, json.dumps(sbom), at)
+
+JsonUpload = Annotated[str, Depends(json_upload)]
+
+
+def _json_body(description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+
+
+@api.put(
+    "/admin/products/{slug}/versions/{version}/sbom",
+    tags=["admin"],
+    openapi_extra=_json_body("CycloneDX 1.4-1.6 JSON"),
+)
+def admin_upload_sbom(
+    slug: Slug, version: Ver, who: ApiAdmin, db: DB, at: Now, text: JsonUpload
+) -> dict[str, Any]:
+    row = services.upload_sbom(db, slug, version, text, at)
     db.commit()
     return {"version": row.version, "components": [c.bom_ref for c in row.components]}
 
@@ -204,19 +242,15 @@ def admin_generate_sbom(
     return {"version": row.version, "components": [c.bom_ref for c in row.components]}
 
 
-@api.put("/admin/products/{slug}/versions/{version}/assessment", tags=["admin"])
+@api.put(
+    "/admin/products/{slug}/versions/{version}/assessment",
+    tags=["admin"],
+    openapi_extra=_json_body("report.json from securable assess"),
+)
 def admin_attach_assessment(
-    slug: Slug,
-    version: Ver,
-    who: ApiAdmin,
-    db: DB,
-    st: State,
-    at: Now,
-    report: Annotated[dict[str, Any], Body(description="report.json from securable assess")],
+    slug: Slug, version: Ver, who: ApiAdmin, db: DB, st: State, at: Now, text: JsonUpload
 ) -> dict[str, Any]:
-    import json
-
-    summary = services.attach_assessment(db, st.settings, slug, version, json.dumps(report), at)
+    summary = services.attach_assessment(db, st.settings, slug, version, text, at)
     db.commit()
     return summary
 
@@ -240,6 +274,21 @@ def admin_create_advisory(data: AdvisoryIn, who: ApiAdmin, db: DB, st: State, at
     row = services.create_advisory(db, st.settings, data, at)
     db.commit()
     return {"tracking_id": row.tracking_id, "status": row.status}
+
+
+@api.put("/admin/advisories/{tracking_id}", tags=["admin"])
+def admin_edit_advisory(
+    tracking_id: Annotated[str, Path(max_length=100)], data: AdvisoryEditIn, who: ApiAdmin, db: DB
+) -> dict[str, Any]:
+    """Edit a draft (or the next revision of a published advisory)."""
+    row = services.update_advisory(db, tracking_id, data)
+    db.commit()
+    return {
+        "tracking_id": row.tracking_id,
+        "status": row.status,
+        "title": row.title,
+        "vulnerabilities": row.vulnerability_idents,
+    }
 
 
 @api.get("/admin/advisories/{tracking_id}/preview", tags=["admin"])

@@ -1,6 +1,7 @@
 """PSIRT case workflow, SLA timers and the CRA Art. 14 clocks.
 
-States follow ISO/IEC 30111's shape: received → triaged → confirmed | rejected → fixed → disclosed.
+States follow ISO/IEC 30111's shape: received → triaged → confirmed | rejected → fixed → disclosed; a
+confirmed case may also be disclosed before a fix (an advisory that gives a workaround).
 SLA timers make the promises of the published disclosure policy (EN 303 645 5.2-1: acknowledgement and
 status-update timelines) checkable per case. A case flagged *actively exploited* starts the CRA clocks from
 the moment the manufacturer became aware: early warning within 24 hours, vulnerability notification within
@@ -22,7 +23,7 @@ from securable.portal.settings import PortalSettings
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "received": ("triaged", "rejected"),
     "triaged": ("confirmed", "rejected"),
-    "confirmed": ("fixed",),
+    "confirmed": ("fixed", "disclosed"),  # disclosed without a fix: an advisory with a workaround
     "fixed": ("disclosed",),
     "rejected": (),
     "disclosed": (),
@@ -34,7 +35,7 @@ PUBLIC_STATUS = {
     "confirmed": "Confirmed; a fix is being prepared.",
     "rejected": "Closed: we could not confirm a vulnerability.",
     "fixed": "Fixed; the advisory will follow.",
-    "disclosed": "Fixed and disclosed in a published advisory.",
+    "disclosed": "Disclosed in a published advisory.",
 }
 CRA_STAGES = ("early_warning", "notification", "final_report")
 EARLY_WARNING = timedelta(hours=24)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.orderinglist import OrderingList, ordering_list
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -217,6 +218,8 @@ class Vulnerability(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(TS)
 
+    report: Mapped[Report | None] = relationship()
+
 
 class VexStatement(Base):
     """product version × (component) × vulnerability × status, with justification or action.
@@ -255,7 +258,6 @@ class Advisory(Base):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
     profile: Mapped[str] = mapped_column(String(32), default="csaf_security_advisory")
-    vulnerability_ids: Mapped[str] = mapped_column(Text)  # comma-separated Vulnerability.ident
     report_id: Mapped[int | None] = mapped_column(
         ForeignKey("reports.id", ondelete="SET NULL"), nullable=True
     )
@@ -265,6 +267,54 @@ class Advisory(Base):
     initial_release_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
     current_release_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(TS)
+
+    links: Mapped[OrderingList[AdvisoryVulnerability]] = relationship(
+        order_by="AdvisoryVulnerability.position",
+        collection_class=ordering_list("position"),
+        cascade="all, delete-orphan",
+        back_populates="advisory",
+    )
+    report: Mapped[Report | None] = relationship()
+
+    @property
+    def vulnerabilities(self) -> list[Vulnerability]:
+        """The vulnerabilities the advisory covers, in the order the author listed them."""
+        return [link.vulnerability for link in self.links]
+
+    @property
+    def vulnerability_idents(self) -> list[str]:
+        return [link.vulnerability.ident for link in self.links]
+
+
+class AdvisoryVulnerability(Base):
+    """One vulnerability an advisory covers: a row per pair, so a vulnerability can be found by advisory
+    and an advisory by vulnerability, and a vulnerability cannot vanish while an advisory names it."""
+
+    __tablename__ = "advisory_vulnerabilities"
+
+    advisory_id: Mapped[int] = mapped_column(
+        ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True
+    )
+    vulnerability_id: Mapped[int] = mapped_column(
+        ForeignKey("vulnerabilities.id", ondelete="RESTRICT"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+    advisory: Mapped[Advisory] = relationship(back_populates="links")
+    vulnerability: Mapped[Vulnerability] = relationship()
+
+
+class TrackingCounter(Base):
+    """The last number handed out per tracking-ID scope (``<prefix>-<year>``).
+
+    Numbers come from an atomic ``UPDATE … RETURNING`` on this row, so two advisories created at the same
+    moment get consecutive numbers instead of the same one; a rolled-back creation gives its number back.
+    """
+
+    __tablename__ = "tracking_counters"
+
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class PublishedDocument(Base):

@@ -8,7 +8,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -17,9 +17,18 @@ from sqlalchemy import select
 from securable.errors import PortalError
 from securable.portal import cases, csaf_provider, publicinfo, sbom, security, services
 from securable.portal.clock import as_utc, rfc3339
-from securable.portal.models import Advisory, Product, Report
-from securable.portal.schemas import SLUG, AdvisoryIn, ReportIn, VexIn, VulnerabilityIn
-from securable.portal.web import DB, Now, PortalState, Principal, State, find_principal, rate_limit
+from securable.portal.models import Advisory, Product
+from securable.portal.schemas import SLUG, AdvisoryEditIn, AdvisoryIn, ReportIn, VexIn, VulnerabilityIn
+from securable.portal.web import (
+    DB,
+    Now,
+    PortalState,
+    Principal,
+    State,
+    client_address,
+    find_principal,
+    rate_limit,
+)
 
 TEMPLATES = Jinja2Templates(directory=str(FsPath(__file__).resolve().parent / "templates"))
 TEMPLATES.env.filters["rfc3339"] = lambda v: rfc3339(as_utc(v)) if v else ""
@@ -121,6 +130,46 @@ def product_page(slug: Slug, request: Request, db: DB, st: State, at: Now) -> HT
 def advisories(request: Request, db: DB, st: State) -> HTMLResponse:
     docs = services.published_documents(db)
     return render(request, "advisories.html", docs=docs, base=csaf_provider.directory_url(st.settings))
+
+
+def _product_names(tree: dict[str, Any]) -> dict[str, str]:
+    """product_id → readable name, from every place a CSAF product tree names products."""
+    names: dict[str, str] = {}
+
+    def walk(branches: list[dict[str, Any]]) -> None:
+        for branch in branches:
+            product = branch.get("product")
+            if product:
+                names[product["product_id"]] = product["name"]
+            walk(branch.get("branches", []))
+
+    walk(tree.get("branches", []))
+    for entry in tree.get("full_product_names", []):
+        names[entry["product_id"]] = entry["name"]
+    for rel in tree.get("relationships", []):
+        names[rel["full_product_name"]["product_id"]] = rel["full_product_name"]["name"]
+    return names
+
+
+@pages.get(
+    "/advisories/{tracking_id}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(rate_limit("public_read"))],
+)
+def advisory_page(
+    tracking_id: Annotated[str, Path(max_length=100)], request: Request, db: DB, st: State
+) -> HTMLResponse:
+    """The published advisory for people; rendered from the frozen CSAF text, so both always agree."""
+    doc = services.get_published(db, tracking_id)
+    csaf = json.loads(doc.content)
+    return render(
+        request,
+        "advisory.html",
+        doc=doc,
+        csaf=csaf,
+        names=_product_names(csaf.get("product_tree", {})),
+        json_url=csaf_provider.directory_url(st.settings) + doc.path,
+    )
 
 
 @pages.get("/policy", response_class=HTMLResponse)
@@ -259,9 +308,25 @@ async def login(request: Request, db: DB, st: State, at: Now) -> Response:
         return render(
             request, "login.html", 403, csrf=_public_csrf(request), error="Form expired; try again."
         )
-    admin = security.verify_login(db, form.get("username", "")[:64], form.get("password", "")[:1024])
+    username = form.get("username", "")[:64]
+    source = client_address(request)
+    wait = st.throttle.retry_after(username, source, at)
+    if wait > 0:  # refused before the password is checked, so waiting is the only way on
+        seconds = int(wait) + 1
+        refused = render(
+            request,
+            "login.html",
+            429,
+            csrf=token,
+            error=f"Too many failed logins; try again in {seconds} s.",
+        )
+        refused.headers["Retry-After"] = str(seconds)
+        return refused
+    admin = security.verify_login(db, username, form.get("password", "")[:1024])
     if admin is None:
+        st.throttle.failure(username, source, at)
         return render(request, "login.html", 401, csrf=token, error="Wrong name or password.")
+    st.throttle.success(username, source, at)
     cookie = security.open_session(db, admin, at, st.settings.session_hours)
     db.commit()
     response = RedirectResponse("/admin", status_code=303)
@@ -289,18 +354,31 @@ async def logout(request: Request, db: DB, at: Now) -> Response:
 
 
 @pages.get("/admin", response_class=HTMLResponse)
-def admin_home(request: Request, db: DB, st: State, at: Now) -> Response:
+def admin_home(
+    request: Request,
+    db: DB,
+    st: State,
+    at: Now,
+    status: Annotated[str, Query(max_length=16)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
     principal = admin_principal(request, db, at)
     if principal is None:
         return login_redirect()
-    rows = list(db.scalars(select(Report).order_by(Report.id.desc())))
-    views = [services.case_view(st.settings, r, at) for r in rows]
+    status = status if status in cases.STATES else ""
+    found = services.list_cases(db, status=status, query=q, page=page)
+    views = [services.case_view(st.settings, r, at) for r in found.rows]
     advisories = list(db.scalars(select(Advisory).order_by(Advisory.id.desc())))
     assert principal.session is not None
     return render(
         request,
         "admin_index.html",
         cases=views,
+        found=found,
+        status=status,
+        q=q,
+        states=cases.STATES,
         advisories=advisories,
         csrf=principal.session.csrf_token,
         admin=principal.admin,
@@ -429,6 +507,7 @@ def admin_advisory(
         request,
         "admin_advisory.html",
         adv=adv,
+        credited=services.credited_reporters(adv),
         preview=preview,
         error=error[:300],
         csrf=principal.session.csrf_token,
@@ -450,5 +529,29 @@ async def admin_advisory_publish(
     except PortalError as exc:
         db.rollback()
         return back_to(url, str(exc))
+    db.commit()
+    return back_to(url)
+
+
+@pages.post("/admin/advisories/{tracking_id}/edit")
+async def admin_advisory_edit(
+    tracking_id: Annotated[str, Path(max_length=100)], request: Request, db: DB, at: Now
+) -> Response:
+    url = f"/admin/advisories/{tracking_id}"
+    post = await admin_post(request, db, at, back=url)
+    if isinstance(post, RedirectResponse):
+        return post
+    values = post.values
+    try:
+        data = AdvisoryEditIn(
+            title=values.get("title", ""),
+            summary=values.get("summary", ""),
+            vulnerabilities=[v for v in values.get("vulnerabilities", "").replace(",", " ").split() if v],
+            profile=values.get("profile", "csaf_security_advisory"),
+        )
+        services.update_advisory(db, tracking_id, data)
+    except (ValidationError, PortalError) as exc:
+        db.rollback()
+        return back_to(url, error_text(exc))
     db.commit()
     return back_to(url)

@@ -25,6 +25,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from securable.errors import PortalError
+from securable.portal import jsonlimits
 
 SUPPORTED_SPECS = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
 
@@ -55,7 +56,7 @@ def _purl_ok(purl: str) -> bool:
 def parse_upload(text: str) -> list[ComponentInfo]:
     """Validate an uploaded CycloneDX JSON SBOM and return its (flattened) components."""
     try:
-        doc = json.loads(text)
+        doc = jsonlimits.loads(text, what="SBOM")
     except json.JSONDecodeError as exc:
         raise SbomError(
             f"SBOM is not JSON ({exc.msg} at line {exc.lineno})", diagnostics="upload CycloneDX JSON"
@@ -105,7 +106,7 @@ def components_from_report(text: str) -> list[ComponentInfo]:
     each entry needs ``name`` and may have ``version``, ``purl`` and ``supplier``.
     """
     try:
-        doc = json.loads(text)
+        doc = jsonlimits.loads(text, what="assessment report")
     except json.JSONDecodeError as exc:
         raise SbomError(
             f"report is not JSON ({exc.msg})",
@@ -140,7 +141,7 @@ def components_from_report(text: str) -> list[ComponentInfo]:
 def report_summary(text: str) -> dict[str, Any]:
     """The parts of an assessment report a product page shows; refuses anything else."""
     try:
-        doc = json.loads(text)
+        doc = jsonlimits.loads(text, what="assessment report")
     except json.JSONDecodeError as exc:
         raise SbomError(
             f"report is not JSON ({exc.msg})",

@@ -153,6 +153,15 @@ class AdvisoryIn(Strict):
     case_receipt: str = Field(default="", max_length=64)
 
 
+class AdvisoryEditIn(Strict):
+    """A change to an advisory; a published one goes out with its next revision."""
+
+    title: str = Field(min_length=3, max_length=300)
+    summary: str = Field(min_length=10, max_length=20000)
+    vulnerabilities: list[str] = Field(min_length=1, max_length=100)
+    profile: Literal["csaf_security_advisory", "csaf_vex"] = "csaf_security_advisory"
+
+
 class PublishIn(Strict):
     summary: str = Field(default="", max_length=1000, description="revision history entry")
 

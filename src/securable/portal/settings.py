@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from securable.device.access import ThrottlePolicy
+
+
+def _login_throttle() -> ThrottlePolicy:
+    # The device kit's policy, tuned for a web login: 5 free failures per address, then 1 s doubling to
+    # 5 min; per account 10 failures in a burst, then one guess per 30 s from addresses that never
+    # logged in successfully. Nothing locks an account for longer than that.
+    return ThrottlePolicy(free_failures=5, bucket_capacity=10.0, bucket_refill_per_second=1 / 30)
+
 
 @dataclass(frozen=True)
 class RateLimits:
@@ -22,6 +31,9 @@ class PortalSettings:
 
     ``public_url`` is the absolute base every published link is built from (CSAF canonical URLs,
     security.txt, the QR code), so it must be what buyers and aggregators reach, not the bind address.
+    ``trusted_proxies`` lists the reverse proxies (addresses or networks) whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed; empty by default, because a client that can set those headers
+    could otherwise pick its own address and walk around every per-address limit.
     """
 
     data_dir: Path
@@ -40,6 +52,8 @@ class PortalSettings:
     secure_cookies: bool = False
     max_body_bytes: int = 8 * 1024 * 1024
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    login_throttle: ThrottlePolicy = field(default_factory=_login_throttle)
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def db_url(self) -> str:

@@ -146,6 +146,7 @@ class DocumentMeta:
     profile: str = "csaf_security_advisory"
     canonical_url: str = ""
     references: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (summary, url)
+    acknowledgments: tuple[str, ...] = ()  # names of reporters who asked to be credited
 
 
 def check_statement(st: Statement) -> None:
@@ -306,6 +307,10 @@ def csaf_document(meta: DocumentMeta, statements: list[Statement]) -> dict[str, 
             "version": meta.revisions[-1].number if meta.revisions else "1",
         },
     }
+    if meta.acknowledgments:
+        document["acknowledgments"] = [
+            {"names": list(meta.acknowledgments), "summary": "for reporting the vulnerability"}
+        ]
     refs = []
     if meta.canonical_url:
         refs.append({"category": "self", "summary": "Canonical URL", "url": meta.canonical_url})

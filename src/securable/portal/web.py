@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from securable.device.access import Throttle
 from securable.portal import security
 from securable.portal.clock import Clock
 from securable.portal.models import Admin, AdminSession
@@ -22,6 +23,7 @@ class PortalState:
     sessions: sessionmaker[Session]
     clock: Clock
     limiter: security.RateLimiter
+    throttle: Throttle
 
 
 def state(request: Request) -> PortalState:
@@ -49,6 +51,7 @@ Now = Annotated[datetime, Depends(now)]
 
 
 def client_address(request: Request) -> str:
+    """The peer's address; a forwarded one only when it came through a configured trusted proxy."""
     return request.client.host if request.client else "unknown"
 
 
