@@ -28,7 +28,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (("catalog", "list", "--no-such-option"), "No such option: --no-such-option"),
         (("assess", "--no-such-option"), "No such option: --no-such-option"),
         (("catalog", "show"), "Missing argument 'ID'"),
-        ((), "needs a command: one of assess, catalog, demo, device, portal, update"),
+        ((), "needs a command: one of assess, catalog, demo, diff, verify-bundle, device, portal, update"),
         (("catalog",), "needs a command: one of list, profiles, frameworks, show, map, export"),
         (("device", "log"), "needs a command: one of verify"),
     ],
