@@ -104,3 +104,19 @@ def test_clean_run_has_no_fail_and_unknown_profile_is_usage_error(rootfs: Path, 
                 options=EngineOptions("nistir8452"),
             )
     assert err.value.exit_code == 2 and "nistir8425" in err.value.diagnostics
+
+
+def test_progress_events_count_findings_per_verdict(tmp_path: Path) -> None:
+    """The CLI prints "[n/N] check-id: 1 fail" from these counts."""
+
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "passwd").write_text("root:x:0:0::/root:/bin/sh\n")
+    (tmp_path / "a").write_text("x")
+    events: list[ProgressEvent] = []
+    with FirmwareImage.open(tmp_path) as image:
+        run_assessment(
+            {TargetKind.FIRMWARE: image}, [tc.PasswdReadable, tc.FlagEveryFile], progress=events.append
+        )
+    by_check = {e.check: dict(e.verdicts) for e in events}
+    assert by_check["test.passwd-readable"] == {"pass": 1}
+    assert by_check["test.flag-every-file"] == {"fail": 2}

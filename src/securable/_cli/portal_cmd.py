@@ -80,7 +80,7 @@ def serve(
         False, "--allow-non-loopback", help="Listen on a non-loopback address (put TLS in front of it)."
     ),
     read_limit: int = typer.Option(
-        0, "--read-limit", min=0, help="Public GETs per client per minute (default 1200)."
+        0, "--read-limit", min=0, help="Public GETs per client per minute (0: the built-in limit, 1200)."
     ),
     tls_cert: Path | None = typer.Option(
         None, "--tls-cert", "--cert", help="PEM certificate (chain) to serve HTTPS."

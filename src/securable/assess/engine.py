@@ -30,6 +30,7 @@ import queue
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class ProgressEvent:
     check: str
     status: str
     findings: int
+    verdicts: Mapping[str, int] = field(default_factory=dict)  # finding count per verdict
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,8 @@ def run_assessment(
             )
             done = len(results)
         if progress is not None:
-            progress(ProgressEvent(done, total, cls.id, status, len(findings)))
+            counts = dict(Counter(f.verdict.value for f in findings))
+            progress(ProgressEvent(done, total, cls.id, status, len(findings), counts))
 
     started = clock()
     runner = _Runner(context, on_done)
