@@ -27,6 +27,7 @@ securable) can use this module too.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,14 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from securable.errors import SecurableError, UsageError
 
-__all__ = ["DEFAULT_LIMITS", "YamlLimits", "load_yaml_file", "parse_yaml", "read_text_capped"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "YamlLimits",
+    "dates_as_text",
+    "load_yaml_file",
+    "parse_yaml",
+    "read_text_capped",
+]
 
 
 @dataclass(frozen=True)
@@ -217,3 +225,17 @@ def load_yaml_file(
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{name}: file: cannot be read ({exc})", diagnostics=fix) from None
     return parse_yaml(text, ref=name, fix=fix, error=error, limits=limits)
+
+
+def dates_as_text(value: Any) -> Any:
+    """YAML turns ``2029-12-31`` into a date; JSON Schemas speak strings, so turn dates back.
+
+    Mapping keys become strings too, so the result is plain JSON data for a validator.
+    """
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [dates_as_text(v) for v in value]
+    return value

@@ -56,6 +56,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from securable._yaml import dates_as_text
 from securable.assess.assessment import Assessment, DecisionRecord
 from securable.assess.model import Finding, Verdict
 from securable.assess.verdict import crosswalk, fold_requirements
@@ -129,16 +130,6 @@ def read_untrusted_yaml(path: Path, *, limit: int = MAX_BYTES, what: str = "deci
         ) from None
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
 class Decision:
     """One validated entry of ``decisions.yaml``."""
@@ -200,7 +191,7 @@ def _date(text: str, where: str, ref: str) -> dt.date:
 
 def parse_decisions(raw: Any, *, ref: str = "decisions.yaml", base: Path | None = None) -> Decisions:
     """Validate a parsed ``decisions.yaml`` mapping; raises :class:`DecisionsError` naming the entry."""
-    data = _plain(raw)
+    data = dates_as_text(raw)
     if not isinstance(data, dict):
         raise DecisionsError(f"{ref}: the top level must be a mapping", diagnostics=_FIX)
     if data.get("schema") != DECISIONS_SCHEMA:

@@ -26,7 +26,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from securable._yaml import parse_yaml, read_text_capped
+from securable._yaml import dates_as_text, parse_yaml, read_text_capped
 from securable.assess.facts._memo import fact
 from securable.assess.model import TargetKind
 from securable.errors import DeclarationError
@@ -51,17 +51,6 @@ def load_schema() -> dict[str, Any]:
     text = resources.files("securable.assess").joinpath("data/product.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-def _plain(value: Any) -> Any:
-    """YAML turns ``2029-12-31`` into a date; the schema speaks strings, so turn dates back."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def month_end(value: str) -> dt.date:
@@ -153,7 +142,7 @@ class Declaration:
 
     @classmethod
     def from_mapping(cls, raw: Any, *, ref: str = "product.yaml") -> Declaration:
-        data = _plain(raw)
+        data = dates_as_text(raw)
         if not isinstance(data, dict):
             raise DeclarationError(f"{ref}: the top level must be a mapping", diagnostics=_FIX)
         if data.get("schema") != SCHEMA_ID:
