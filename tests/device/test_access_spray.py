@@ -10,16 +10,7 @@ import pytest
 
 from securable.device.access import AccessController, LoginThrottledError, ThrottlePolicy, new_password_hasher
 from securable.errors import AccessDeniedError
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
+from tests.device.seclog_kit import Clock
 
 # --- 7. the owner under a password spray ----------------------------------------------------------
 

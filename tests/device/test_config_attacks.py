@@ -3,49 +3,24 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from securable.device import _crypto
 from securable.device.config import ConfigStore
-from securable.device.keystore import FileKeystore
 from securable.device.principal import Principal, Role
-from securable.device.seclog import DeviceState, SecurityLog, security_state
+from securable.device.seclog import DeviceState, security_state
+from tests.device.seclog_kit import Clock, keystore, open_log
 
 OWNER = Principal("alice", Role.OWNER, "192.0.2.10")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
-def _keystore(tmp_path: Path) -> tuple[FileKeystore, bytes]:
-    keys = FileKeystore(tmp_path / "keys")
-    keys.generate("log")
-    return keys, _crypto.public_key_to_pem(keys.public_key("log"))
-
-
-def _open_log(tmp_path: Path, keys: FileKeystore, clock: Clock, **kw: Any) -> SecurityLog:
-    """The demo's wiring: the log signs with the keystore, and the keystore logs every signature."""
-    log = SecurityLog(tmp_path / "log", keystore=keys, key_id="log", clock=clock, **kw)
-    keys.attach_log(log)
-    return log
 
 
 # --- 3. configuration changed behind the API -----------------------------------------------------
 
 
 def test_configuration_edited_behind_the_api_is_detected(tmp_path: Path) -> None:
-    keys, _ = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock())
+    keys, _ = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock())
     store = ConfigStore(tmp_path / "config.json", log=log)
     store.change(OWNER, device_name="hall")
     assert security_state(log, OWNER, config=store).state is DeviceState.EXPECTED
@@ -70,8 +45,8 @@ def test_configuration_edited_behind_the_api_is_detected(tmp_path: Path) -> None
 
 
 def test_configuration_rolled_back_or_deleted_behind_the_api_is_detected(tmp_path: Path) -> None:
-    keys, _ = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock())
+    keys, _ = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock())
     store = ConfigStore(tmp_path / "config.json", log=log)
     store.change(OWNER, debug_interfaces_enabled=True)
     old = (tmp_path / "config.json").read_bytes()
@@ -83,8 +58,8 @@ def test_configuration_rolled_back_or_deleted_behind_the_api_is_detected(tmp_pat
 
 
 def test_configuration_survives_a_crash_between_authorizing_and_writing(tmp_path: Path) -> None:
-    keys, _ = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock())
+    keys, _ = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock())
     store = ConfigStore(tmp_path / "config.json", log=log)
     store.change(OWNER, device_name="hall")
 

@@ -13,7 +13,6 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,15 +35,7 @@ from securable.device.seclog import (
 )
 from securable.device.update.events import SecurityEventSink
 from securable.errors import SecurityLogError
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+from tests.device.seclog_kit import Clock
 
 
 @pytest.fixture

@@ -4,41 +4,16 @@ rewritten log whose checkpoints were deleted."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from securable._cli import main
-from securable.device import _crypto
-from securable.device.keystore import FileKeystore
 from securable.device.principal import Principal, Role
-from securable.device.seclog import DeviceState, SecurityLog, leaf_hash, security_state, verify_log
+from securable.device.seclog import DeviceState, leaf_hash, security_state, verify_log
+from tests.device.seclog_kit import Clock, keystore, open_log
 
 OWNER = Principal("alice", Role.OWNER, "192.0.2.10")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
-def _keystore(tmp_path: Path) -> tuple[FileKeystore, bytes]:
-    keys = FileKeystore(tmp_path / "keys")
-    keys.generate("log")
-    return keys, _crypto.public_key_to_pem(keys.public_key("log"))
-
-
-def _open_log(tmp_path: Path, keys: FileKeystore, clock: Clock, **kw: Any) -> SecurityLog:
-    """The demo's wiring: the log signs with the keystore, and the keystore logs every signature."""
-    log = SecurityLog(tmp_path / "log", keystore=keys, key_id="log", clock=clock, **kw)
-    keys.attach_log(log)
-    return log
 
 
 # --- 1. a clean log must not report tampering after rotation ------------------------------------
@@ -46,19 +21,19 @@ def _open_log(tmp_path: Path, keys: FileKeystore, clock: Clock, **kw: Any) -> Se
 
 @pytest.mark.parametrize("segment", [2, 3, 7, 20, 64])
 def test_rotation_with_key_use_logging_verifies_across_restarts(tmp_path: Path, segment: int) -> None:
-    keys, pem = _keystore(tmp_path)
+    keys, pem = keystore(tmp_path)
     clock = Clock()
-    log = _open_log(tmp_path, keys, clock, segment_max_records=segment, checkpoint_every=11)
+    log = open_log(tmp_path, keys, clock, segment_max_records=segment, checkpoint_every=11)
     for i in range(30):
         log.record("auth.failure", "failure", attempt=i)
     result = verify_log(tmp_path / "log", pem)
     assert result.ok, result.reason
     # a restart without close (power cut: the object is simply abandoned) ...
-    log = _open_log(tmp_path, keys, clock, segment_max_records=segment, checkpoint_every=11)
+    log = open_log(tmp_path, keys, clock, segment_max_records=segment, checkpoint_every=11)
     for i in range(30):
         log.record("auth.success", "success", attempt=i)
     log.close()  # ... and a clean one
-    log = _open_log(tmp_path, keys, clock, segment_max_records=segment, checkpoint_every=11)
+    log = open_log(tmp_path, keys, clock, segment_max_records=segment, checkpoint_every=11)
     for i in range(30):
         log.record("config.change", "success", n=i)
     result = log.verify()
@@ -70,8 +45,8 @@ def test_rotation_with_key_use_logging_verifies_across_restarts(tmp_path: Path, 
 
 
 def test_rotation_at_the_default_size_does_not_raise_a_false_alarm(tmp_path: Path) -> None:
-    keys, pem = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock(), segment_max_records=500, checkpoint_every=100)
+    keys, pem = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock(), segment_max_records=500, checkpoint_every=100)
     for i in range(1200):
         log.record("auth.failure", "failure", attempt=i)
     assert verify_log(tmp_path / "log", pem).ok
@@ -107,8 +82,8 @@ def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
 def test_relinked_log_without_checkpoints_does_not_verify(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    keys, pem = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock(), checkpoint_every=50)
+    keys, pem = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock(), checkpoint_every=50)
     for i in range(190):
         log.record("auth.failure", "failure", attempt=i)
     log.close()
@@ -128,8 +103,8 @@ def test_relinked_log_without_checkpoints_does_not_verify(
 def test_records_uncovered_beyond_the_checkpoint_interval_do_not_verify(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    keys, pem = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock(), checkpoint_every=1000)
+    keys, pem = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock(), checkpoint_every=1000)
     for i in range(1300):
         log.record("auth.failure", "failure", attempt=i)
     log.close()
@@ -151,8 +126,8 @@ def test_records_uncovered_beyond_the_checkpoint_interval_do_not_verify(
 
 
 def test_a_fresh_signed_log_verifies_before_its_first_interval(tmp_path: Path) -> None:
-    keys, pem = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock())
+    keys, pem = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock())
     for i in range(5):
         log.record("auth.success", "success", n=i)
     result = verify_log(tmp_path / "log", pem)
@@ -163,8 +138,8 @@ def test_export_with_key_use_logging_terminates_and_verifies(tmp_path: Path) -> 
     """Found while fixing rotation: sealing for export logged a key.use, which it then sealed, forever."""
     from securable.device.seclog import Checkpoint, export_json, verify_checkpoint, verify_export
 
-    keys, pem = _keystore(tmp_path)
-    log = _open_log(tmp_path, keys, Clock())
+    keys, pem = keystore(tmp_path)
+    log = open_log(tmp_path, keys, Clock())
     for i in range(5):
         log.record("auth.success", "success", n=i)
     doc = export_json(log)
@@ -174,15 +149,15 @@ def test_export_with_key_use_logging_terminates_and_verifies(tmp_path: Path) -> 
 
 
 def test_a_log_rewritten_while_the_device_was_off_is_not_laundered_by_its_next_seal(tmp_path: Path) -> None:
-    keys, _ = _keystore(tmp_path)
+    keys, _ = keystore(tmp_path)
     clock = Clock()
-    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)
+    log = open_log(tmp_path, keys, clock, checkpoint_every=50)
     for i in range(190):
         log.record("auth.failure", "failure", attempt=i)
     log.close()
     (tmp_path / "log" / "checkpoints.jsonl").unlink()
     _rewrite(tmp_path / "log", 120)
-    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)  # the next boot seals what it finds ...
+    log = open_log(tmp_path, keys, clock, checkpoint_every=50)  # the next boot seals what it finds ...
     log.record("auth.success", "success")
     assert log.verify().ok  # ... so the records verify from now on, but the evidence is sealed in:
     tamper = [r for r in log.records() if r["event"] == "log.tamper"]
@@ -193,9 +168,9 @@ def test_a_log_rewritten_while_the_device_was_off_is_not_laundered_by_its_next_s
 
 @pytest.mark.parametrize("attack", ["edit-first-checkpoint-kept", "truncate", "forged-checkpoint"])
 def test_other_rewrites_while_off_are_recorded_at_start_up(tmp_path: Path, attack: str) -> None:
-    keys, _ = _keystore(tmp_path)
+    keys, _ = keystore(tmp_path)
     clock = Clock()
-    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)
+    log = open_log(tmp_path, keys, clock, checkpoint_every=50)
     for i in range(120):
         log.record("auth.failure", "failure", attempt=i)
     log.close()
@@ -210,17 +185,17 @@ def test_other_rewrites_while_off_are_recorded_at_start_up(tmp_path: Path, attac
         last = json.loads(checkpoints.read_bytes().split(b"\n")[-2])
         last["root"] = "00" * 32
         checkpoints.write_bytes(checkpoints.read_bytes() + json.dumps(last).encode() + b"\n")
-    log = _open_log(tmp_path, keys, clock, checkpoint_every=50)
+    log = open_log(tmp_path, keys, clock, checkpoint_every=50)
     assert log.start_up_problem
     log.record("auth.success", "success")
     assert [r["event"] for r in log.records()].count("log.tamper") == 1
 
 
 def test_a_clean_restart_records_no_tampering(tmp_path: Path) -> None:
-    keys, _ = _keystore(tmp_path)
+    keys, _ = keystore(tmp_path)
     clock = Clock()
     for _ in range(3):
-        log = _open_log(tmp_path, keys, clock, checkpoint_every=7)
+        log = open_log(tmp_path, keys, clock, checkpoint_every=7)
         for i in range(20):
             log.record("auth.success", "success", n=i)
     assert "log.tamper" not in {r["event"] for r in log.records()}
