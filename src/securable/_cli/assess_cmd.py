@@ -21,7 +21,7 @@ from securable._cli.output import print_json, print_table
 from securable._cli.summary import failure_lines, progress_line
 from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import TargetKind
-from securable.assess.registry import ALL_CHECKS
+from securable.assess.registry import all_checks
 from securable.assess.reports import FORMATS, write_reports
 from securable.assess.targets import Declaration, FirmwareImage, load_live_host_class
 from securable.catalog import DEFAULT_PROFILE, load_catalog
@@ -89,14 +89,14 @@ def _list_checks(as_json: bool) -> None:
         print_json(
             [
                 {"id": c.id, "target": c.target.value, "title": c.title, "requirements": list(c.evidences)}
-                for c in ALL_CHECKS
+                for c in all_checks()
             ]
         )
         return
     print_table(
-        f"securable checks ({len(ALL_CHECKS)})",
+        f"securable checks ({len(all_checks())})",
         ["id", "target", "title", "requirements"],
-        [[c.id, c.target.value, c.title, ", ".join(c.evidences)] for c in ALL_CHECKS],
+        [[c.id, c.target.value, c.title, ", ".join(c.evidences)] for c in all_checks()],
     )
 
 

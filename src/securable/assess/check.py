@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import AssessmentContext, Finding, Location, Severity, TargetKind, Verdict
+from securable.catalog.evidence import load_check_evidence
 
 if TYPE_CHECKING:
     from securable.assess.targets.declaration import Declaration  # noqa: F401 - used in Check[...]
@@ -65,8 +66,6 @@ class _Citations:
     """``Check.evidences``: the check's requirement IDs, looked up in the evidence data by ``id``."""
 
     def __get__(self, obj: object, owner: type[Check[Any]]) -> tuple[str, ...]:
-        from securable.catalog.evidence import load_check_evidence
-
         entry = load_check_evidence().get(owner.id)
         if entry is None:
             raise LookupError(

@@ -20,6 +20,7 @@ from typing import Any
 
 from securable.assess.check import Check
 from securable.assess.model import TargetKind
+from securable.catalog.evidence import load_check_evidence
 
 __all__ = ["RegistryError", "all_checks", "check_by_id", "checks_for", "discover_checks"]
 
@@ -62,8 +63,6 @@ def discover_checks(package: str = _PACKAGE) -> list[type[Check[Any]]]:
 @functools.cache
 def all_checks() -> tuple[type[Check[Any]], ...]:
     """Every registered check, in the order of the evidence data."""
-    from securable.catalog.evidence import load_check_evidence
-
     order = {check_id: n for n, check_id in enumerate(load_check_evidence())}
     checks = discover_checks()
     ids = [c.id for c in checks]
@@ -77,12 +76,6 @@ def all_checks() -> tuple[type[Check[Any]], ...]:
             "add each with the requirements it evidences"
         )
     return tuple(sorted(checks, key=lambda c: order[c.id]))
-
-
-def __getattr__(name: str) -> Any:
-    if name == "ALL_CHECKS":  # the registry as a constant, computed on first use
-        return all_checks()
-    raise AttributeError(name)
 
 
 def checks_for(kinds: Iterable[TargetKind]) -> list[type[Check[Any]]]:

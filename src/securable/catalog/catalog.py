@@ -7,6 +7,7 @@ from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
+from securable.catalog.evidence import load_check_evidence
 from securable.catalog.loader import DATA_DIR, load_crosswalk, load_framework, load_profiles
 from securable.catalog.model import Framework, Item, Kind, Mapping, Profile
 from securable.errors import CatalogDataError, UnknownRequirementError
@@ -103,8 +104,6 @@ class Catalog:
         ``how`` is ``cites`` (primary framework), ``also`` (reached through a crosswalk) or
         ``direct`` (a justified extra citation), from ``data/check-evidence.yaml``.
         """
-        from securable.catalog.evidence import load_check_evidence
-
         wanted = {item_id, *(d.id for d in self.descendants(item_id))}
         out: list[tuple[str, str]] = []
         for check, entry in load_check_evidence().items():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from securable.assess.facts._memo import fact
 from securable.assess.facts.accounts import Account, read_accounts
 from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
+from securable.assess.facts.image_io import children
 from securable.assess.facts.secrets import SecretHit, scan_image
 from securable.assess.facts.ssh import SshServer, read_ssh_server
 from securable.assess.model import ImageFile, ImageView
@@ -72,8 +73,6 @@ class FirmwareView:
         return self.image.glob(pattern)
 
     def children(self, directory: str) -> list[ImageFile]:
-        from securable.assess.facts.image_io import children
-
         return children(self.image, directory)
 
     def iter_chunks(self, path: str, chunk_size: int = 1 << 20, limit: int | None = None) -> Iterator[bytes]:

@@ -1,35 +1,16 @@
-"""Small helpers shared by the firmware checks.
+"""The firmware checks' shared "nothing to look at" reasons.
 
-Bounded reading lives in :mod:`securable.assess.facts.image_io` (the facts use it too) and is
-re-exported here for the checks. Anything a second check needs to *know* about the image belongs
-on :class:`~securable.assess.facts.FirmwareView` as a named fact, not here.
+Bounded reading lives in :mod:`securable.assess.facts.image_io` (the facts use it too). Anything a
+second check needs to *know* about the image belongs on :class:`~securable.assess.facts.FirmwareView`
+as a named fact, not here.
 """
 
 from __future__ import annotations
 
 from securable.assess.check import NotApplicable
-from securable.assess.facts.image_io import (
-    CONFIG_LIMIT,
-    MAX_LINE,
-    children,
-    config_lines,
-    is_regular,
-    is_shell,
-    resolve_link,
-)
 from securable.assess.model import Location
 
-__all__ = [
-    "CONFIG_LIMIT",
-    "MAX_LINE",
-    "children",
-    "config_lines",
-    "is_regular",
-    "is_shell",
-    "no_accounts",
-    "no_password_hashes",
-    "resolve_link",
-]
+__all__ = ["no_accounts", "no_password_hashes"]
 
 
 def no_accounts() -> NotApplicable:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 
 from securable.assess.check import FirmwareCheck, Remediation
-from securable.assess.checks.firmware._common import children, config_lines
 from securable.assess.facts.firmware import FirmwareView
+from securable.assess.facts.image_io import children, config_lines
 from securable.assess.model import (
     FileKind,
     Finding,

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from securable.assess.check import Remediation
-from securable.assess.checks.firmware._common import is_shell
 from securable.assess.checks.firmware._daemons import BootServiceCheck
 from securable.assess.facts.boot import BootEntry
 from securable.assess.facts.firmware import FirmwareView
+from securable.assess.facts.image_io import is_shell
 from securable.assess.model import Finding, Location, Severity, Verdict
 
 _GETTY = re.compile(r"(?:^|[\s/=-])(?:a|m|min)?getty\b")

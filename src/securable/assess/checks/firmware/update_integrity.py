@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 from securable.assess.check import FirmwareCheck, Remediation
-from securable.assess.checks.firmware._common import children, config_lines
 from securable.assess.facts.firmware import FirmwareView
+from securable.assess.facts.image_io import children, config_lines
 from securable.assess.model import Finding, Location, Severity, Verdict
 
 _APT_TRUSTED = re.compile(
