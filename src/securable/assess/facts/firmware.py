@@ -16,15 +16,20 @@ from typing import TYPE_CHECKING
 from securable.assess.facts._memo import fact
 from securable.assess.facts.accounts import Account, read_accounts
 from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
+from securable.assess.facts.content import ContentMatcher, ContentResults, content_pass
 from securable.assess.facts.image_io import children
-from securable.assess.facts.secrets import SecretHit, scan_image
+from securable.assess.facts.secrets import SECRETS, SecretHit
 from securable.assess.facts.ssh import SshServer, read_ssh_server
 from securable.assess.model import ImageFile, ImageView
 
 if TYPE_CHECKING:
     from securable.assess.sbom import Inventory
 
-__all__ = ["FirmwareView"]
+__all__ = ["MATCHERS", "FirmwareView"]
+
+#: Every consumer of the shared byte pass; a fact that needs file contents adds its matcher here
+#: and reads its results from ``FirmwareView.content``.
+MATCHERS: tuple[ContentMatcher[object], ...] = (SECRETS,)
 
 
 class FirmwareView:
@@ -116,6 +121,11 @@ class FirmwareView:
         return inventory(self.image)
 
     @fact
+    def content(self) -> ContentResults:
+        """The shared byte pass: every matcher in :data:`MATCHERS` over one read of each file."""
+        return content_pass(self.image, MATCHERS)
+
+    @fact
     def secret_hits(self) -> list[SecretHit]:
-        """Every baked-in secret (private keys, tokens, literal passwords), from one pass over the files."""
-        return scan_image(self.image)
+        """Every baked-in secret (private keys, tokens, literal passwords), from the shared byte pass."""
+        return self.content.of(SECRETS)

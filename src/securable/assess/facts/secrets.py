@@ -18,15 +18,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from securable.assess.facts.content import content_pass
 from securable.assess.facts.image_io import MAX_LINE
-from securable.assess.model import FileKind, ImageFile, ImageView
+from securable.assess.model import ImageFile, ImageView
 
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes read per file
 TEXT_LIMIT = 512 * 1024  # files larger than this are not searched for generic assignments
-_SKIP_PREFIXES = ("/proc/", "/sys/", "/dev/")
 _PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY( BLOCK)?-----")
 _PEM_END = b"-----END "
 
@@ -205,17 +205,23 @@ def scan_file(path: str, data: bytes) -> list[SecretHit]:
     return hits
 
 
-def scannable(entries: Iterable[ImageFile]) -> Iterator[ImageFile]:
-    for entry in entries:
-        if entry.kind is FileKind.FILE and entry.size > 0 and not entry.path.startswith(_SKIP_PREFIXES):
-            yield entry
+@dataclass(frozen=True)
+class SecretMatcher:
+    """The secret scan as a consumer of the shared byte pass (:mod:`.content`)."""
+
+    name: str = "secrets"
+    limit: int = SCAN_LIMIT
+
+    def wants(self, entry: ImageFile) -> bool:
+        return True
+
+    def scan(self, entry: ImageFile, data: bytes) -> list[SecretHit]:
+        return scan_file(entry.path, data)
+
+
+SECRETS = SecretMatcher()
 
 
 def scan_image(image: ImageView) -> list[SecretHit]:
-    """All secrets in the image (checks use the cached ``FirmwareView.secret_hits``)."""
-    hits: list[SecretHit] = []
-    for entry in scannable(image.files()):
-        data = image.read_bytes(entry.path, SCAN_LIMIT)
-        if data:
-            hits.extend(scan_file(entry.path, data))
-    return hits
+    """All secrets in the image, in a pass of their own (checks use ``FirmwareView.secret_hits``)."""
+    return content_pass(image, [SECRETS]).of(SECRETS)

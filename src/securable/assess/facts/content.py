@@ -1,0 +1,114 @@
+"""The shared byte pass: every content matcher of a run sees each file of the image from one read.
+
+Secrets, component identification, certificates and binary hardening all need the bytes of many
+files. Reading the image once per consumer multiplies the cost of the slowest part of a firmware
+assessment by the number of consumers; here each regular file is read **once**, up to the
+largest limit any interested matcher asked for, and handed to every matcher that wants it.
+
+A matcher decides from the index entry alone (path, size, mode) whether it wants a file, so files
+nobody wants are never opened. Results are kept per matcher and read back by the view's facts
+(``FirmwareView.content.of(matcher)``), typed by the matcher's own result type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from securable.assess.model import FileKind, ImageFile, ImageView
+
+__all__ = ["ContentMatcher", "ContentResults", "content_pass", "scannable"]
+
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+SKIP_PREFIXES = ("/proc/", "/sys/", "/dev/")
+_BATCH = 64  # files per worker task: large enough to amortise scheduling, small enough to balance
+
+
+class ContentMatcher(Protocol[R_co]):
+    """One consumer of the byte pass.
+
+    ``name`` is unique per run; ``limit`` is the most bytes of a file it ever needs (the pass reads
+    the maximum over the matchers that want a file, and gives each matcher at most its own
+    ``limit``). ``wants`` must be cheap and must not read; ``scan`` must not keep ``data``.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def limit(self) -> int: ...
+
+    def wants(self, entry: ImageFile) -> bool: ...
+
+    def scan(self, entry: ImageFile, data: bytes) -> Iterable[R_co]: ...
+
+
+@dataclass
+class ContentResults:
+    """What each matcher found, by matcher name, plus how much the pass read."""
+
+    by_matcher: dict[str, list[object]] = field(default_factory=dict)
+    files_read: int = 0
+    bytes_read: int = 0
+
+    def of(self, matcher: ContentMatcher[R]) -> list[R]:
+        """The results of ``matcher`` (empty when it found nothing or did not take part)."""
+        return self.by_matcher.get(matcher.name, [])  # type: ignore[return-value]
+
+
+def scannable(entries: Iterable[ImageFile]) -> list[ImageFile]:
+    """Non-empty regular files outside the pseudo-filesystem mount points."""
+    return [
+        entry
+        for entry in entries
+        if entry.kind is FileKind.FILE and entry.size > 0 and not entry.path.startswith(SKIP_PREFIXES)
+    ]
+
+
+def _scan_batch(
+    image: ImageView, batch: Sequence[ImageFile], matchers: Sequence[ContentMatcher[object]]
+) -> tuple[dict[str, list[object]], int, int]:
+    found: dict[str, list[object]] = {}
+    files = total = 0
+    for entry in batch:
+        interested = [m for m in matchers if m.wants(entry)]
+        if not interested:
+            continue
+        data = image.read_bytes(entry.path, max(m.limit for m in interested))
+        if not data:
+            continue
+        files += 1
+        total += len(data)
+        for matcher in interested:
+            view = data if len(data) <= matcher.limit else data[: matcher.limit]
+            hits = list(matcher.scan(entry, view))
+            if hits:
+                found.setdefault(matcher.name, []).extend(hits)
+    return found, files, total
+
+
+def content_pass(
+    image: ImageView, matchers: Sequence[ContentMatcher[object]], *, workers: int = 2
+) -> ContentResults:
+    """Run every matcher over the image's files in one read per file.
+
+    Results keep the image's file order (batches are merged in order), so reports are stable
+    from run to run whatever the thread scheduling.
+    """
+    names = [m.name for m in matchers]
+    if len(set(names)) != len(names):
+        raise ValueError(f"content matcher names must be unique, got {names}")
+    entries = scannable(image.files())
+    batches = [entries[i : i + _BATCH] for i in range(0, len(entries), _BATCH)]
+    results = ContentResults()
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="content-pass") as pool:
+        for found, files, total in pool.map(lambda b: _scan_batch(image, b, matchers), batches):
+            results.files_read += files
+            results.bytes_read += total
+            for name, hits in found.items():
+                results.by_matcher.setdefault(name, []).extend(hits)
+    return results
