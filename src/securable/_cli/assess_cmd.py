@@ -143,6 +143,9 @@ def assess(
     ),
     ports: str | None = typer.Option(None, "--ports", help="Ports to probe on --host, e.g. 22,80,8000-8010."),
     manifest: Path | None = typer.Option(None, "--manifest", help="The product declaration (product.yaml)."),
+    app: Path | None = typer.Option(
+        None, "--app", help="The companion app's Android package (.apk), read statically."
+    ),
     vulndb: Path | None = typer.Option(
         None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
     ),
@@ -191,10 +194,10 @@ def assess(
     if out is None:
         raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
     check_output_folder(out, "--out")
-    if firmware is None and host is None and manifest is None:
+    if firmware is None and host is None and manifest is None and app is None:
         raise UsageError(
             "nothing to assess",
-            diagnostics="give --firmware PATH, --host ADDR and/or --manifest product.yaml",
+            diagnostics="give --firmware PATH, --host ADDR, --app APP.apk and/or --manifest product.yaml",
         )
     if ports is not None and host is None:
         raise UsageError("--ports needs --host", diagnostics="add --host ADDR or drop --ports")
@@ -244,6 +247,10 @@ def assess(
             targets[TargetKind.HOST] = target
         if firmware is not None:
             targets[TargetKind.FIRMWARE] = stack.enter_context(FirmwareImage.open(firmware, vulndb=vulndb))
+        if app is not None:
+            from securable.assess.targets.app import AndroidApp
+
+            targets[TargetKind.APP] = AndroidApp.open(app)
         options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
         with _progress_reporter() as on_event:
             assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)

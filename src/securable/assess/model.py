@@ -39,6 +39,7 @@ class TargetKind(StrEnum):
     HOST = "host"
     DECLARATION = "declaration"
     DOCUMENTS = "documents"  # what the declaration's documentation entries say
+    APP = "app"  # the companion app's package, read statically
 
 
 @dataclass(frozen=True)
