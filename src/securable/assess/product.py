@@ -104,10 +104,15 @@ def component_targets(
             )
         elif comp.kind == "backend":
             fw = None
-            if comp.base_url and addr is None and seen is None:
-                reason = "a backend's HTTP(S) API is assessed by the web target, not part of this run"
-            elif not comp.base_url and addr is None and seen is None:
-                reason = "declared without a base URL or an address"
+            if comp is not primary and comp_ports is None:
+                addr = None  # a backend is probed only on the ports its declaration names
+            if addr is None and seen is None:
+                if comp.base_url:
+                    reason = "a backend's HTTP(S) API is assessed by the web target, not part of this run"
+                elif comp.address:
+                    reason = f"declared at {comp.address} without ports: to probe"
+                else:
+                    reason = "declared without a base URL or an address"
         elif fw is None and addr is None and seen is None:
             reason = "declared without a firmware file or an address (give them, or --firmware/--host)"
         if fw is not None and not fw.exists():

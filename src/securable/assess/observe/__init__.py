@@ -21,7 +21,7 @@ open shows in the tables with protocol ``unknown``. In process mode without capt
 opened and closed between two table reads is missed (the capture closes that gap, because each new
 SYN triggers a table read, but a connection shorter than that read can still go unattributed).
 Only the device's *outbound* connections are reported (those it opened: not to its own listening
-ports). Host names are not resolved: components are matched to observed connections by the
+ports, and not socket pairs whose both ends the device holds). Host names are not resolved: components are matched to observed connections by the
 addresses the declaration gives. A remote device whose traffic does not pass through this machine
 cannot be observed this way (capture at its gateway instead).
 """
@@ -278,11 +278,15 @@ class ConnectionWatch:
 
     def _outbound_rows(self) -> list[Row]:
         listening = self._state.listening
+        # Both ends owned by the device: an internal socket pair (paho-mqtt wakes its loop with one
+        # on 127.0.0.1), not a connection to another component.
+        own = {(r.transport, r.local, r.local_port) for r in self._state.rows.values()}
         return [
             r
             for r in self._state.rows.values()
             if (r.transport, r.local_port) not in listening
             and r.remote_port != 0
+            and (r.transport, r.remote, r.remote_port) not in own
             and (r.transport == "udp" or r.state in _OUTBOUND_STATES)
         ]
 
