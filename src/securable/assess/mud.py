@@ -195,6 +195,10 @@ def permits(mud: Mapping[str, Any], observed: ObservedConnection) -> bool | None
             if l3.get("protocol") != _PROTOCOLS.get(observed.transport):
                 continue
             l4 = matches.get(observed.transport, {})
+            if l4.get("ietf-mud:direction-initiated") == "to-device" or "source-port" in l4:
+                # Replies to connections the peer opened: a connection the device opens leaves
+                # from an ephemeral port, and a MUD manager lets only the peer initiate these.
+                continue
             if not _port_ok(l4.get("destination-port"), observed.remote_port):
                 continue
             network = l3.get(f"destination-{family}-network")

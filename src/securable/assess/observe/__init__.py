@@ -19,10 +19,11 @@ the namespace with ``setns``); it does not rely on any other namespace helper.
 **Limits.** Only connections that open during the window are classified; one that was already
 open shows in the tables with protocol ``unknown``. In process mode without capture, a connection
 opened and closed between two table reads is missed (the capture closes that gap, because each new
-SYN triggers a table read, but a connection shorter than that read can still go unattributed).
-Only the device's *outbound* connections are reported (those it opened: not to its own listening
-ports, and not socket pairs whose both ends the device holds). Host names are not resolved: components are matched to observed connections by the
-addresses the declaration gives. A remote device whose traffic does not pass through this machine
+SYN triggers a table read, but a connection shorter than that read can still go unattributed;
+the demo's legacy unit keeps its beacon connection open for that reason). Only the device's
+*outbound* connections are reported (those it opened: not to its own listening ports, and not
+socket pairs whose both ends the device holds). Host names are not resolved: components are
+matched to observed connections by the addresses the declaration gives. A remote device whose traffic does not pass through this machine
 cannot be observed this way (capture at its gateway instead).
 """
 
