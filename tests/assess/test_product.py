@@ -213,10 +213,10 @@ def test_product_verdicts_fold_per_component_and_reports_say_which(peers: dict[s
     assert {p.component.name: p.runnable for p in plans}["app"] is False
     assessment = run_product(decl, plans, options=EngineOptions(timeout=30))
     checks = {(f.check, f.verdict) for f in assessment.findings if f.component == "unit"}
-    assert ("net.connections.undeclared", Verdict.FAIL) in checks  # the collector
-    assert ("net.connections.protected", Verdict.FAIL) in checks  # mqtt where tls is declared
-    assert ("net.connections.protected", Verdict.PASS) in checks
-    assert ("net.connections.onboarding", Verdict.INCONCLUSIVE) in checks  # the repository: never seen
+    assert ("traffic.connections.undeclared", Verdict.FAIL) in checks  # the collector
+    assert ("traffic.connections.protected", Verdict.FAIL) in checks  # mqtt where tls is declared
+    assert ("traffic.connections.protected", Verdict.PASS) in checks
+    assert ("traffic.connections.onboarding", Verdict.INCONCLUSIVE) in checks  # the repository: never seen
     verdicts = {r.id: r.verdict for r in assessment.requirements}
     for req in ("nistir8425:IAC-2b", "nistir8425:PC-3", "nistir8425:DP-3", "nistir8425:IAC-2c"):
         assert verdicts[req] is Verdict.FAIL

@@ -218,9 +218,9 @@ def _connection_results(
     by_label: dict[str, list[Finding]] = {}
     undeclared: list[ConnectionResult] = []
     for f in findings:
-        if f.check in ("net.connections.protected", "net.connections.onboarding"):
+        if f.check in ("traffic.connections.protected", "traffic.connections.onboarding"):
             by_label.setdefault(str(f.evidence.get("connection", "")), []).append(f)
-        elif f.check == "net.connections.undeclared":
+        elif f.check == "traffic.connections.undeclared":
             if f.verdict is Verdict.FAIL:
                 observed = f.evidence.get("observed") or {}
                 endpoint = str(observed.get("endpoint", ""))
@@ -245,10 +245,14 @@ def _connection_results(
             status = "violated"
         elif not found or (
             Verdict.INCONCLUSIVE in verdicts
-            and not any(f.verdict is Verdict.PASS and f.check == "net.connections.undeclared" for f in found)
+            and not any(
+                f.verdict is Verdict.PASS and f.check == "traffic.connections.undeclared" for f in found
+            )
         ):
             status = (
-                "unseen" if not any(f.check == "net.connections.undeclared" for f in found) else "unverified"
+                "unseen"
+                if not any(f.check == "traffic.connections.undeclared" for f in found)
+                else "unverified"
             )
         elif Verdict.INCONCLUSIVE in verdicts:
             status = "unverified"

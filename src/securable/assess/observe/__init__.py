@@ -23,8 +23,8 @@ SYN triggers a table read, but a connection shorter than that read can still go 
 the demo's legacy unit keeps its beacon connection open for that reason). Only the device's
 *outbound* connections are reported (those it opened: not to its own listening ports, and not
 socket pairs whose both ends the device holds). Host names are not resolved: components are
-matched to observed connections by the addresses the declaration gives. A remote device whose traffic does not pass through this machine
-cannot be observed this way (capture at its gateway instead).
+matched to observed connections by the addresses the declaration gives. A remote device whose
+traffic does not pass through this machine cannot be observed this way (capture at its gateway).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``net.connections.onboarding``: each declared connection comes up protected at first start."""
+"""``traffic.connections.onboarding``: each declared connection comes up protected at first start."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class OnboardingConnectionCheck(TrafficCheck):
       names a connection the component does not make. Watch longer, or correct the declaration.
     """
 
-    id = "net.connections.onboarding"
+    id = "traffic.connections.onboarding"
     title = "Declared connections keep access control from the first connection on"
     severity = Severity.MEDIUM
     remediation = Remediation(

@@ -1,4 +1,4 @@
-"""``net.connections.protected``: a connection declared as TLS is TLS on the wire."""
+"""``traffic.connections.protected``: a connection declared as TLS is TLS on the wire."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class ProtectedConnectionCheck(TrafficCheck):
     the protocol is unknown and the finding is ``inconclusive``.
     """
 
-    id = "net.connections.protected"
+    id = "traffic.connections.protected"
     title = "Connections between components are protected as declared"
     severity = Severity.HIGH
     remediation = Remediation(
@@ -46,7 +46,7 @@ class ProtectedConnectionCheck(TrafficCheck):
         for observed in target.connections:
             match = declared_for(observed, self.declared_from(target), decl)
             if match is None:
-                continue  # net.connections.undeclared reports it
+                continue  # traffic.connections.undeclared reports it
             compared += 1
             evidence = {
                 "connection": match.label,

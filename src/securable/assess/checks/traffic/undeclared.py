@@ -1,4 +1,4 @@
-"""``net.connections.undeclared``: the component connects only where the declaration says."""
+"""``traffic.connections.undeclared``: the component connects only where the declaration says."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class UndeclaredConnectionCheck(TrafficCheck):
     ``inconclusive``, never a pass.
     """
 
-    id = "net.connections.undeclared"
+    id = "traffic.connections.undeclared"
     title = "The component connects only to declared components"
     severity = Severity.HIGH
     remediation = Remediation(
