@@ -4,6 +4,7 @@ the MUD file and the report formats — against real peers started on loopback."
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import ssl
 import subprocess
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft4Validator, Draft202012Validator
 
+from securable.assess.assessment import Assessment
 from securable.assess.engine import EngineOptions
 from securable.assess.model import Verdict
 from securable.assess.mud import build_mud, load_mud_schema, permits
@@ -27,6 +29,7 @@ from securable.assess.targets import Declaration
 from securable.errors import DeclarationError
 from tests.assess.test_cli import cli
 
+SCHEMAS = Path(__file__).parent / "schemas"
 REPORT_SCHEMA = Path(__file__).resolve().parents[2] / "src/securable/assess/data/report.schema.json"
 BASE: dict[str, Any] = {
     "schema": "securable/product/v1",
@@ -129,9 +132,10 @@ def _server(tls: ssl.SSLContext | None) -> tuple[socket.socket, int]:
     return sock, int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def peers(tmp_path: Path) -> Iterator[dict[str, int]]:
+@pytest.fixture(scope="module")
+def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
     """A TLS broker, a plaintext broker and an undeclared collector, all on 127.0.0.1."""
+    tmp_path = tmp_path_factory.mktemp("peers")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
          "-keyout", str(tmp_path / "k.pem"), "-out", str(tmp_path / "c.pem"), "-days", "1", "-subj", "/CN=t"],
@@ -206,12 +210,20 @@ def _product(peers: dict[str, int]) -> Declaration:
     )  # fmt: skip
 
 
-def test_product_verdicts_fold_per_component_and_reports_say_which(peers: dict[str, int]) -> None:
+@pytest.fixture(scope="module")
+def watched(peers: dict[str, int]) -> tuple[Declaration, Any, Assessment]:
+    """The loopback product, its unit watched, assessed once for the tests below."""
     decl = _product(peers)
     traffic = _watch(peers)
     plans = component_targets(decl, traffic={"unit": traffic})
     assert {p.component.name: p.runnable for p in plans}["app"] is False
-    assessment = run_product(decl, plans, options=EngineOptions(timeout=30))
+    return decl, traffic, run_product(decl, plans, options=EngineOptions(timeout=30))
+
+
+def test_product_verdicts_fold_per_component_and_reports_say_which(
+    peers: dict[str, int], watched: tuple[Declaration, Any, Assessment]
+) -> None:
+    decl, traffic, assessment = watched
     checks = {(f.check, f.verdict) for f in assessment.findings if f.component == "unit"}
     assert ("traffic.connections.undeclared", Verdict.FAIL) in checks  # the collector
     assert ("traffic.connections.protected", Verdict.FAIL) in checks  # mqtt where tls is declared
@@ -231,8 +243,10 @@ def test_product_verdicts_fold_per_component_and_reports_say_which(peers: dict[s
     report = assessment.to_json()
     Draft202012Validator(json.loads(REPORT_SCHEMA.read_text())).validate(report)
     assert {f.get("component") for f in report["findings"]} == {None, "unit"}
-    results = json.loads(sarif.render(assessment))["runs"][0]["results"]
-    assert any(r["properties"].get("component") == "unit" for r in results)
+    log = json.loads(sarif.render(assessment))
+    sarif_schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    assert not list(Draft4Validator(sarif_schema).iter_errors(log))
+    assert any(r["properties"].get("component") == "unit" for r in log["runs"][0]["results"])
     observations = json.loads(oscal.render(assessment))["assessment-results"]["results"][0]["observations"]
     assert any(p["name"] == "component" and p["value"] == "unit" for o in observations for p in o["props"])
     page = html.render(assessment).decode()
@@ -277,3 +291,95 @@ def test_diagram_keeps_hostile_names_as_text() -> None:
     if drawn is None:
         pytest.skip("Graphviz dot is not installed (scripts/bootstrap installs it)")
     assert "<script" not in drawn and "&lt;script&gt;" in drawn
+
+
+def test_oscal_of_a_product_reads_with_trestle_and_each_component_is_a_subject(
+    watched: tuple[Declaration, Any, Assessment], tmp_path: Path
+) -> None:
+    from trestle.oscal.assessment_results import AssessmentResults
+
+    _decl, _traffic, assessment = watched
+    path = tmp_path / "oscal-ar.json"
+    path.write_bytes(oscal.render(assessment))
+    result = AssessmentResults.oscal_read(path).results[0]
+    assert result.local_definitions is not None
+    items = {str(i.uuid): i for i in result.local_definitions.inventory_items or []}
+    traffic_obs = [o for o in result.observations or [] if o.title.startswith("traffic.")]
+    assert traffic_obs
+    for obs in traffic_obs:
+        (subject,) = obs.subjects or []
+        props = {p.name: p.value for p in items[str(subject.subject_uuid)].props or []}
+        assert props == {"asset-type": "other", "target-kind": "traffic", "component": "unit"}
+
+
+def test_product_report_renders_in_chromium_with_its_diagram(
+    watched: tuple[Declaration, Any, Assessment], tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot is not installed (scripts/bootstrap installs it)")
+    page_file = tmp_path / "report.html"
+    page_file.write_bytes(html.render(watched[2]))
+    problems: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+            page.on("request", lambda r: None if r.url.startswith("file:") else problems.append(r.url))
+            page.goto(page_file.as_uri())
+            diagram_box = page.locator("#product svg").bounding_box()
+            assert diagram_box is not None and diagram_box["width"] > 100
+            assert page.locator("#product svg g.node").count() == 5 + 1  # components + the undeclared peer
+            assert page.locator("#product svg g.edge").count() == 5
+        finally:
+            browser.close()
+    assert problems == []
+
+
+def test_cli_watches_a_process_and_writes_the_mud_file(
+    peers: dict[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "product.yaml"
+    data = {**BASE, "components": [{"name": "unit", "kind": "device"}, {"name": "broker", "kind": "backend",
+            "address": "127.0.0.1"}], "connections": [{"from": "unit", "to": "broker", "protocol": "mqtt",
+            "port": peers["tls"], "protection": "tls", "authentication": "certificate"}]}  # fmt: skip
+    manifest.write_text(json.dumps(data))
+    device = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            DEVICE.replace("time.sleep(0.3)", "time.sleep(1.0)", 1),
+            str(peers["tls"]),
+            str(peers["plain"]),
+            str(peers["collector"]),
+        ]
+    )
+    try:
+        out = tmp_path / "out"
+        argv = ["assess", "--manifest", str(manifest), "--watch", "2.5", "--watch-pid", str(device.pid)]
+        code = cli([*argv, "--out", str(out), "--format", "json,mud"])
+    finally:
+        device.wait(timeout=20)
+    captured = capsys.readouterr()
+    assert code == 1, captured.err  # the plaintext and the undeclared connections fail
+    report = json.loads((out / "report.json").read_text())
+    failing = {f["check"] for f in report["findings"] if f["verdict"] == "fail"}
+    assert failing >= {"traffic.connections.undeclared"}
+    mud = json.loads((out / "mud.json").read_text())
+    Draft202012Validator(load_mud_schema()).validate(mud)
+
+
+def test_a_component_firmware_that_is_missing_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "product.yaml"
+    data = {**BASE, "components": [{"name": "unit", "kind": "device", "firmware": "images/none.tar"}]}
+    manifest.write_text(json.dumps(data))
+    assert cli(["assess", "--manifest", str(manifest), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "component 'unit': firmware" in err and "Traceback" not in err

@@ -219,19 +219,20 @@ class ConnectionWatch:
         self._ready.set()
         try:
             while not self._stop.is_set():
-                new = self._drain(sock) if sock is not None else 0
-                if sock is None:
+                if sock is not None:
+                    self._drain(sock)  # returns early when a flow opens, to read the tables now
+                else:
                     self._stop.wait(self.interval)
                 self._poll(net)
-                del new
-            self._drain(sock) if sock is not None else None
+            if sock is not None:
+                self._drain(sock)
             self._poll(net)
         finally:
             if sock is not None:
                 sock.close()
 
-    def _drain(self, sock: Any) -> int:
-        """Read frames for up to ``interval`` seconds; returns how many flows opened."""
+    def _drain(self, sock: Any) -> None:
+        """Read frames for up to ``interval`` seconds, or until a new flow opens."""
         before = len(self._state.flows.flows)
         deadline = time.monotonic() + self.interval
         while True:
@@ -251,7 +252,6 @@ class ConnectionWatch:
                 self._state.flows.feed(frame)
             if len(self._state.flows.flows) > before:
                 break  # read the tables now, while the new sockets still exist
-        return len(self._state.flows.flows) - before
 
     def _mine(self, row: Row, owned: set[int]) -> bool:
         if self.pid is not None and row.inode and row.inode in owned:
