@@ -239,21 +239,14 @@ def _connection_results(
     for c in declaration.connections:
         found = by_label.get(c.label, [])
         verdicts = {f.verdict for f in found}
+        # seen: the undeclared-connection check matched an observed connection to this one
+        seen = any(f.check == "traffic.connections.undeclared" for f in found)
         if c.source not in watched:
             status = "declared"
         elif Verdict.FAIL in verdicts:
             status = "violated"
-        elif not found or (
-            Verdict.INCONCLUSIVE in verdicts
-            and not any(
-                f.verdict is Verdict.PASS and f.check == "traffic.connections.undeclared" for f in found
-            )
-        ):
-            status = (
-                "unseen"
-                if not any(f.check == "traffic.connections.undeclared" for f in found)
-                else "unverified"
-            )
+        elif not seen:
+            status = "unseen"
         elif Verdict.INCONCLUSIVE in verdicts:
             status = "unverified"
         else:
