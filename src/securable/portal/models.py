@@ -106,6 +106,9 @@ class Product(Base):
     cla_contact: Mapped[str] = mapped_column(String(500), default="")
     cyberlab_name: Mapped[str] = mapped_column(String(200), default="")
     cyberlab_contact: Mapped[str] = mapped_column(String(500), default="")
+    # 47 CFR § 8.222(b)(10): whether the manufacturer maintains these bills of materials
+    maintains_sbom: Mapped[bool] = mapped_column(Boolean, default=False)
+    maintains_hbom: Mapped[bool] = mapped_column(Boolean, default=False)
     standards: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(TS)
     updated_at: Mapped[dt.datetime] = mapped_column(TS)
