@@ -117,7 +117,8 @@ def test_product_page_shows_the_fcc_registry_elements_of_8_222_b(portal: Portal,
 
     seed_product(portal)
     changed = {**PRODUCT, "maintains_sbom": True, "maintains_hbom": True, "support_end": "2026-12-31"}
-    assert portal.client.put("/api/v1/admin/products/cam", json=changed, headers=portal.auth).status_code == 200
+    put = portal.client.put("/api/v1/admin/products/cam", json=changed, headers=portal.auth)
+    assert put.status_code == 200
     page = portal.client.get("/products/cam", headers=BROWSER).text
     assert "47 CFR § 8.222(b)" in page and "8.209" not in page
     assert "Manufacturer contact" not in page
