@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from securable.assess.assessment import Assessment
+from securable.assess.decisions import apply_decisions
 from securable.assess.engine import EngineOptions, run_assessment
 from securable.assess.model import TargetKind, Verdict
 from securable.assess.reports import FORMATS, write_reports
@@ -47,6 +48,7 @@ from securable.demo.image import (
     pack,
 )
 from securable.demo.processes import DeviceProcess, loopback_address, start_device
+from securable.demo.record import record_secure_build, secure_decisions
 from securable.device import FileKeystore, client_context
 from securable.device.manufacturer import serve_in_thread
 from securable.errors import UsageError
@@ -264,6 +266,8 @@ def run_demo(
                     echo(f"{build.value}: running on {proc.address} {proc.ports}; assessing it")
                     decl = declarations[build]
                     assessment = _assess(images[build].tarball, proc.address, decl, profile, check_timeout)
+                    if build is Build.SECURE:
+                        assessment = apply_decisions(assessment, secure_decisions())
                     report_dir = out / build.value
                     reports = write_reports(assessment, report_dir, list(FORMATS))
                     (report_dir / "product.yaml").write_text(yaml.safe_dump(decl, sort_keys=False))
@@ -278,6 +282,12 @@ def run_demo(
                     label["password"],
                     (maker.ca.directory / "root.pem").read_bytes(),
                 )
+        if "secure" in results:
+            echo("secure: signing the evidence bundle with the manufacturer's assessment key")
+            bundle = record_secure_build(
+                out, results["secure"].assessment, images[Build.SECURE].tarball, work / "assessment-keys"
+            )
+            echo(f"secure: evidence bundle {bundle.path} verified with {bundle.public_key.name}")
     (out / "demo-summary.json").write_text(
         json.dumps(
             {
@@ -295,7 +305,14 @@ def comparison_rows(result: DemoResult) -> list[list[str]]:
     """Per requirement of the profile: id, title, secure verdict, legacy verdict."""
     secure = result.builds["secure"].assessment
     legacy = {r.id: r for r in result.builds["legacy"].assessment.requirements}
-    return [[r.id, r.title, r.verdict.value, legacy[r.id].verdict.value] for r in secure.requirements]
+    accepted = secure.accepted_risks
+
+    def shown(req_id: str, verdict: str) -> str:
+        return f"{verdict} (risk accepted until {accepted[req_id]})" if req_id in accepted else verdict
+
+    return [
+        [r.id, r.title, shown(r.id, r.verdict.value), legacy[r.id].verdict.value] for r in secure.requirements
+    ]
 
 
 def failed_count(assessment: Assessment) -> int:
