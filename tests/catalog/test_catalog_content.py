@@ -216,20 +216,50 @@ def test_every_item_has_a_short_paraphrase_and_a_source(cat: Catalog) -> None:
 
 
 def test_unconfirmed_items_are_marked_derived(cat: Catalog) -> None:
-    # Baseline: IAC-1c, the IAC-2 stem, SU and CSA wording are unconfirmed; so are the 8259A
-    # Device Identification elements and the 8259 activities other than Activity 1.
+    # Baseline §12: IAC-1a/b/c, the IAC-2 stem and IAC-2a/b/c, the SU-1/SU-2 and CSA-1 wording and
+    # the 8259 activities other than Activity 1 are still unconfirmed.
     for item_id in [
+        "nistir8425:IAC-1a",
         "nistir8425:IAC-1c",
         "nistir8425:IAC-2",
+        "nistir8425:IAC-2c",
+        "nistir8425:SU-1",
         "nistir8425:SU-2",
         "nistir8425:CSA-1",
-        "nistir8259a:DI-1",
-        "nistir8259a:DI-2",
         "nistir8259:A6",
     ]:
         assert cat.item(item_id).confidence is Confidence.DERIVED, item_id
-    for item_id in ["nistir8425:DOC-1c", "nistir8259a:SU-6a", "cra:I.2.d", "en303645:5.1-1"]:
+    # ... and confirmed: the SU/CSA/IQR/ID outcome statements (FCC 24-26 ¶99), the five EA items
+    # (CSWP 33; letters inferred), 8259A DI-1/DI-2, every EN 303 645 V2.1.1 provision.
+    for item_id in [
+        "nistir8425:DOC-1c",
+        "nistir8425:SU",
+        "nistir8425:CSA",
+        "nistir8425:IQR",
+        "nistir8425:ID",
+        *(f"nistir8425:EA-1{letter}" for letter in "abcde"),
+        "nistir8259a:DI-1",
+        "nistir8259a:DI-2",
+        "nistir8259a:SU-6a",
+        "cra:I.2.d",
+        "en303645:4-1",
+        "en303645:5.1-1",
+    ]:
         assert cat.item(item_id).confidence is Confidence.SOURCE, item_id
+    assert all(i.confidence is Confidence.SOURCE for i in cat.items("en303645"))
+
+
+def test_fcc_registry_is_the_ten_elements_of_8_222_b() -> None:
+    from securable.catalog import fcc_iot_registry
+
+    registry = fcc_iot_registry()
+    assert registry.rule == "47 CFR § 8.222(b)" and registry.confidence is Confidence.SOURCE
+    assert [e.number for e in registry.elements] == list(range(1, 11))
+    assert "manufacturer_contact" not in registry.keys
+    assert registry.element_of("sbom_hbom").number == 10
+    assert "HBOM" in registry.element_of("sbom_hbom").title
+    assert "cannot be changed" in registry.element_of("default_password_change").title
+    assert "not supported" in registry.element_of("supported").title
 
 
 # --- crosswalks ----------------------------------------------------------------------------

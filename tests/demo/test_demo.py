@@ -30,7 +30,9 @@ def _verdicts(result: DemoResult, build: str) -> dict[str, Verdict]:
 @pytest.mark.integration
 def test_secure_build_fails_nothing(demo: DemoResult) -> None:
     verdicts = _verdicts(demo, "secure")
-    assert Verdict.FAIL not in verdicts.values(), [k for k, v in verdicts.items() if v is Verdict.FAIL]
+    failing = {k for k, v in verdicts.items() if v is Verdict.FAIL}
+    assert not failing and not demo.builds["secure"].assessment.accepted_risks, failing
+    assert not demo.builds["secure"].assessment.failed
     assert Verdict.ERROR not in verdicts.values()
     for technical in (
         "nistir8425:AI-1",
@@ -149,3 +151,27 @@ def test_secure_image_ships_no_secret_and_legacy_image_does(tmp_path: Path) -> N
     assert b"PRIVATE KEY" in (legacy / "etc/ssl/private/device.key").read_bytes()
     outputs = pack(secure, tmp_path / "img", "secure")
     assert outputs.tarball.stat().st_size > 0
+
+
+@pytest.mark.integration
+def test_secure_build_ends_with_a_complete_signed_record(demo: DemoResult) -> None:
+    from securable.assess.bundle import verify_bundle
+
+    assessment = demo.builds["secure"].assessment
+    open_items = {Verdict.MANUAL, Verdict.INCONCLUSIVE, Verdict.NOT_ASSESSED}
+    assert not [r.id for r in assessment.requirements if r.verdict in open_items]
+    # every decision of the shipped file applied to an open item or agrees with the checks that now
+    # settle it (PC-3 and IAC-2a..c, from the observed connections); none is stale or refused
+    unused = [
+        (d.target, d.status, d.note)
+        for d in assessment.decisions
+        if d.status not in ("applied", "accepted", "confirmed")
+    ]
+    assert assessment.decisions and not unused, unused
+    assert all(d.rationale for d in assessment.decisions)
+    folder = demo.out / "secure"
+    info = verify_bundle(folder / "evidence.tar", trusted_key=folder / "bundle-signer.pub.pem")
+    assert info.pinned and info.predicate["summary"] == assessment.summary
+    assert "inputs/decisions.yaml" in info.files
+    report = json.loads((folder / "report.json").read_text())
+    assert report["summary"]["manual"] == report["summary"]["inconclusive"] == 0

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from securable._cli import app as cli
@@ -254,3 +255,33 @@ def test_serve_refuses_bad_proxy_and_public_url(tmp_path: Path, args: list[str],
     result = CliRunner().invoke(cli, ["portal", "serve", "--data", str(tmp_path), *args])
     assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
     assert message in str(result.exception)
+
+
+def test_create_reviewer_for_named_products_only(tmp_path: Path) -> None:
+    from securable.portal import db as portal_db
+    from securable.portal import services
+    from securable.portal.models import Admin, ReviewerScope
+    from securable.portal.schemas import ProductIn
+
+    from .conftest import PRODUCT, START
+
+    data = tmp_path / "data"
+    data.mkdir()
+    engine = portal_db.make_engine(f"sqlite:///{data / 'portal.sqlite3'}")
+    portal_db.migrate(engine)
+    with portal_db.session_factory(engine)() as db:
+        services.create_product(db, ProductIn.model_validate(PRODUCT), START)
+        db.commit()
+    runner = CliRunner()
+    args = ["portal", "create-reviewer", "rita", "--product", "cam", "--data", str(data), "--password-stdin"]
+    result = runner.invoke(cli, args, input="a long enough passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "reviewer rita created for cam" in result.output
+    with portal_db.session_factory(engine)() as db:
+        rita = db.scalar(select(Admin).where(Admin.username == "rita"))
+        assert rita is not None and rita.role == "reviewer" and not rita.is_admin
+        assert db.scalar(select(ReviewerScope.product_id).where(ReviewerScope.admin_id == rita.id))
+    args = ["portal", "create-reviewer", "otto", "--product", "nope", "--data", str(data), "--password-stdin"]
+    result = runner.invoke(cli, args, input="a long enough passphrase\n")
+    assert isinstance(result.exception, services.NotFoundError) and "nope" in str(result.exception)
+    engine.dispose()

@@ -108,3 +108,23 @@ def test_case_list_pages_and_filters(portal: Portal) -> None:
 def test_long_descriptions_wrap() -> None:
     css = (Path(__file__).resolve().parents[2] / "src/securable/portal/static/portal.css").read_text()
     assert "white-space:pre-wrap" in css and "overflow-wrap:anywhere" in css
+
+
+def test_product_page_shows_the_fcc_registry_elements_of_8_222_b(portal: Portal, clock: ManualClock) -> None:
+    from datetime import timedelta
+
+    from .conftest import PRODUCT, seed_product
+
+    seed_product(portal)
+    changed = {**PRODUCT, "maintains_sbom": True, "maintains_hbom": True, "support_end": "2026-12-31"}
+    put = portal.client.put("/api/v1/admin/products/cam", json=changed, headers=portal.auth)
+    assert put.status_code == 200
+    page = portal.client.get("/products/cam", headers=BROWSER).text
+    assert "47 CFR § 8.222(b)" in page and "8.209" not in page
+    assert "Manufacturer contact" not in page
+    assert "hbom maintained: yes" in page and "sbom maintained: yes" in page
+    fcc = portal.client.get("/products/cam/product.json").json()["fcc_cyber_trust_mark"]
+    assert fcc["supported"] is True and fcc["sbom_hbom"]["hbom_maintained"] is True
+    clock.advance(timedelta(days=40))  # past the support end: the registry says it is not supported
+    fcc = portal.client.get("/products/cam/product.json").json()["fcc_cyber_trust_mark"]
+    assert fcc["supported"] is False and fcc["support_end"] == "2026-12-31"

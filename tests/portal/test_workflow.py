@@ -167,8 +167,19 @@ def test_product_json_holds_registry_annex_ii_and_education(portal: Portal) -> N
     assert fcc["support_end"] == "2031-06-30"
     assert fcc["updates_automatic"] is True
     assert fcc["default_password_change"] == PRODUCT["default_password_change"]
-    assert fcc["field_confidence"]["label_authorized_on"] == "unconfirmed"
-    assert fcc["field_confidence"]["support_end"] == "corroborated"
+    assert fcc["supported"] is True
+    # the ten elements of 47 CFR § 8.222(b), and nothing the rule does not list
+    assert fcc["rule"] == "47 CFR § 8.222(b)"
+    assert sorted(set(fcc["elements"].values())) == list(range(1, 11))
+    assert "manufacturer_contact" not in fcc
+    assert set(fcc) == set(fcc["elements"]) | {"rule", "source", "elements"}
+    assert fcc["cla"] == {"name": "Example CLA", "contact": ""}
+    assert fcc["sbom_hbom"] == {
+        "sbom_maintained": False,
+        "hbom_maintained": False,
+        "sbom_available": False,
+        "sbom_url": "",
+    }
     annex = record["cra_annex_ii"]
     assert annex["7_support"]["end_month_year"] == "June 2031"
     assert annex["2_vulnerability_contact"]["cvd_policy_url"] == "https://portal.acme.example/policy"

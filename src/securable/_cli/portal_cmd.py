@@ -159,6 +159,39 @@ def create_admin(
     typer.echo(f"admin {username} created")
 
 
+@app.command("create-reviewer")
+def create_reviewer(
+    username: str = typer.Argument(..., help="Reviewer login name."),
+    product: list[str] = typer.Option(
+        ..., "--product", help="Slug of a product the reviewer may review (repeatable)."
+    ),
+    db: str = typer.Option("", "--db"),
+    data: Path = typer.Option(DEFAULT_DATA, "--data"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+) -> None:
+    """Create a reviewer account that may review the assessments of the given products (only those)."""
+    from securable.portal import db as portal_db
+    from securable.portal import security, services
+    from securable.portal.clock import system_clock
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings(data, db, "http://127.0.0.1")
+    data.mkdir(parents=True, exist_ok=True)
+    engine = portal_db.make_engine(settings.db_url)
+    portal_db.migrate(engine)
+    with portal_db.session_factory(engine)() as session:
+        security.create_admin(session, username, password, system_clock(), role="reviewer")
+        for slug in product:
+            services.grant_review(session, username, slug)
+        session.commit()
+    typer.echo(f"reviewer {username} created for {', '.join(product)}")
+
+
 @app.command("create-token")
 def create_token(
     username: str = typer.Argument(..., help="Admin who owns the token."),

@@ -69,8 +69,10 @@ __all__ = [
     "Decisions",
     "DecisionsError",
     "apply_decisions",
+    "dump_decisions",
     "load_decisions",
     "load_schema",
+    "parse_decisions",
 ]
 
 DECISIONS_SCHEMA = "securable/decisions/v1"
@@ -256,6 +258,38 @@ def load_decisions(path: str | Path) -> Decisions:
             f"decisions file '{source}' does not exist", diagnostics="check the path given to --decisions"
         )
     return parse_decisions(read_untrusted_yaml(source), ref=str(source), base=source.parent)
+
+
+def decision_mapping(decision: Decision) -> dict[str, Any]:
+    """One ``decisions.yaml`` entry, keys in the order the format documents them."""
+    out: dict[str, Any] = {decision.scope: decision.target}
+    if decision.check:
+        out["check"] = decision.check
+    out["decision"] = decision.decision
+    if decision.expires is not None:
+        out["expires"] = decision.expires
+    out["reviewer"] = decision.reviewer
+    out["date"] = decision.date
+    out["rationale"] = decision.rationale
+    if decision.evidence:
+        out["evidence"] = list(decision.evidence)
+    return out
+
+
+def dump_decisions(entries: Sequence[Decision], *, product: str | None = None) -> str:
+    """``decisions.yaml`` text for ``entries``: what :func:`load_decisions` reads back unchanged.
+
+    The writer for tools that record decisions elsewhere (the portal's review pages) so that their
+    export is the same format the CLI's ``--decisions`` takes; the result is validated before it is
+    returned, so a writer bug is an error here and not a file the CLI refuses later.
+    """
+    document: dict[str, Any] = {"schema": DECISIONS_SCHEMA}
+    if product:
+        document["product"] = product
+    document["decisions"] = [decision_mapping(d) for d in entries]
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    parse_decisions(yaml.safe_load(text), ref="decisions.yaml (written)")
+    return text
 
 
 # --- folding ---------------------------------------------------------------------------------

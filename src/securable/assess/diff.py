@@ -41,6 +41,7 @@ __all__ = [
     "diff_files",
     "diff_reports",
     "load_report",
+    "parse_report",
     "with_baseline",
 ]
 
@@ -72,26 +73,34 @@ def _schema() -> dict[str, Any]:
 def load_report(path: str | Path) -> dict[str, Any]:
     """Read a ``report.json`` (size-capped) and validate it against the ``securable/report/v1`` schema."""
     source = Path(path)
-    fix = "give a report.json written by 'securable assess --format json'"
     try:
         with source.open("rb") as handle:
             raw = handle.read(MAX_REPORT_BYTES + 1)
     except OSError as exc:
         raise ReportError(
-            f"report '{source}' cannot be read ({exc.strerror or exc})", diagnostics=fix
+            f"report '{source}' cannot be read ({exc.strerror or exc})", diagnostics=_REPORT_FIX
         ) from None
+    return parse_report(raw, str(source))
+
+
+_REPORT_FIX = "give a report.json written by 'securable assess --format json'"
+
+
+def parse_report(raw: bytes, ref: str) -> dict[str, Any]:
+    """Validate the bytes of a ``report.json`` named ``ref`` (a path or an upload's name)."""
+    fix = _REPORT_FIX
     if len(raw) > MAX_REPORT_BYTES:
-        raise ReportError(f"report '{source}' is larger than {MAX_REPORT_BYTES >> 20} MiB", diagnostics=fix)
+        raise ReportError(f"report '{ref}' is larger than {MAX_REPORT_BYTES >> 20} MiB", diagnostics=fix)
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"report '{source}' is not JSON ({exc})", diagnostics=fix) from None
+        raise ReportError(f"report '{ref}' is not JSON ({exc})", diagnostics=fix) from None
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
-        raise ReportError(f"report '{source}' is not a {REPORT_SCHEMA} report", diagnostics=fix)
+        raise ReportError(f"report '{ref}' is not a {REPORT_SCHEMA} report", diagnostics=fix)
     error = best_match(Draft202012Validator(_schema()).iter_errors(data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ReportError(f"report '{source}': field '{where}': {error.message}", diagnostics=fix)
+        raise ReportError(f"report '{ref}': field '{where}': {error.message}", diagnostics=fix)
     return data
 
 

@@ -16,6 +16,7 @@ from securable.catalog.model import (
     Relation,
     Tailoring,
 )
+from securable.catalog.registries import Registry, RegistryElement, fcc_iot_registry
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -27,8 +28,11 @@ __all__ = [
     "Level",
     "Mapping",
     "Profile",
+    "Registry",
+    "RegistryElement",
     "Relation",
     "Tailoring",
     "build_catalog",
+    "fcc_iot_registry",
     "load_catalog",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from securable.demo.secure import LOG_KEY, VAULT_KEY, DeviceFiles, SecureDevice
 from securable.device import (
@@ -55,3 +56,19 @@ def open_device(state: Path, *, address: str) -> SecureDevice:
         vault=vault,
         updater=updater,
     )
+
+
+def onboard(state: Path, password: str, **choices: Any) -> None:
+    """The owner's setup, as the companion app does it: log in with the label's initial password
+    and record the owner's choices (settings of :class:`~securable.device.DeviceSettings`).
+    Telemetry is opt-in (off in the secure defaults), so the unit sends nothing to the
+    manufacturer unless the owner says ``telemetry_enabled=True`` here."""
+    files = DeviceFiles(state)
+    info = json.loads(files.info.read_text())
+    keystore = FileKeystore(files.keys)
+    log = SecurityLog(files.log, keystore=keystore, key_id=LOG_KEY)
+    keystore.attach_log(log)
+    access = AccessController(files.accounts, log, serial=info["serial"])
+    session = access.authenticate("owner", password, "companion-app")
+    owner = access.validate(session.token)
+    ConfigStore(files.config, log=log).change(owner, **choices)

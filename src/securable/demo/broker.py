@@ -13,9 +13,10 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from securable.demo.factory import Manufacturer
-from securable.device import FileKeystore
+from securable.device import FileKeystore, client_context
 from securable.device.manufacturer import provision_device
 
 BROKER_SERIAL = "telemetry-broker"
@@ -136,3 +137,32 @@ def start_broker(maker: Manufacturer, folder: Path, *, host: str = "127.0.0.1") 
     proc.kill()
     proc.wait(timeout=5)
     return None
+
+
+class TelemetrySubscriber:
+    """The manufacturer's side of telemetry: counts what arrives from the units over mutual TLS."""
+
+    def __init__(self, maker: Manufacturer, broker: Broker) -> None:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.messages = 0
+        context = client_context(
+            (maker.ca.directory / "root.pem").read_bytes(),
+            client_cert=broker.chain.read_bytes(),
+            client_key=broker.key,
+            check_hostname=False,
+        )
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="manufacturer-cloud")
+        self._client.tls_set_context(context)
+        self._client.on_message = self._on_message
+        self._client.connect(broker.host, broker.port)
+        self._client.subscribe("thermostat/+/status", qos=1)
+        self._client.loop_start()
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        self.messages += 1
+
+    def stop(self) -> None:
+        self._client.loop_stop()
+        self._client.disconnect()

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from securable.assess.assessment import Assessment
+from securable.assess.decisions import apply_decisions
 from securable.assess.engine import EngineOptions
 from securable.assess.model import Verdict
 from securable.assess.observe import ConnectionWatch, ObservedTraffic
@@ -37,7 +38,8 @@ from securable.assess.reports import FORMATS, write_reports
 from securable.assess.targets import Declaration
 from securable.assess.targets.host import LiveHost, declared_interfaces_from
 from securable.catalog import DEFAULT_PROFILE
-from securable.demo.broker import Broker, start_broker, start_plain_broker
+from securable.demo.boot import onboard
+from securable.demo.broker import Broker, TelemetrySubscriber, start_broker, start_plain_broker
 from securable.demo.declarations import Peers, legacy_declaration, secure_declaration
 from securable.demo.factory import Manufacturer, interface_registry, provision
 from securable.demo.image import (
@@ -50,6 +52,7 @@ from securable.demo.image import (
     pack,
 )
 from securable.demo.processes import DeviceProcess, loopback_address, start_device
+from securable.demo.record import record_secure_build, secure_decisions
 from securable.device import FileKeystore, client_context
 from securable.device.manufacturer import serve_in_thread
 from securable.errors import UsageError
@@ -184,38 +187,9 @@ class _Collector:
         self._server.server_close()
 
 
-class _Subscriber:
-    """The manufacturer's side of telemetry: counts what arrives from the units over mutual TLS."""
-
-    def __init__(self, maker: Manufacturer, broker: Broker) -> None:
-        import paho.mqtt.client as mqtt
-        from paho.mqtt.enums import CallbackAPIVersion
-
-        self.messages = 0
-        context = client_context(
-            (maker.ca.directory / "root.pem").read_bytes(),
-            client_cert=broker.chain.read_bytes(),
-            client_key=broker.key,
-            check_hostname=False,
-        )
-        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="manufacturer-cloud")
-        self._client.tls_set_context(context)
-        self._client.on_message = self._on_message
-        self._client.connect(broker.host, broker.port)
-        self._client.subscribe("thermostat/+/status", qos=1)
-        self._client.loop_start()
-
-    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        self.messages += 1
-
-    def stop(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
-
-
 @contextlib.contextmanager
 def _running(
-    processes: list[DeviceProcess], broker: Broker | None, subscriber: _Subscriber | None
+    processes: list[DeviceProcess], broker: Broker | None, subscriber: TelemetrySubscriber | None
 ) -> Iterator[None]:
     try:
         yield
@@ -297,6 +271,9 @@ def run_demo(
                 factory_image=(images[Build.SECURE].tarball, factory_release),
                 telemetry=(broker.host, broker.port) if broker else None,
             )
+            if broker:
+                echo("owner setup: telemetry opted in (it is off by default)")
+                onboard(work / "devices" / "secure", label["password"], telemetry_enabled=True)
             legacy_broker = start_plain_broker(work / "legacy-broker")
             collector = _Collector()
             declarations = {
@@ -310,7 +287,7 @@ def run_demo(
                 ),
             }
             processes: list[DeviceProcess] = []
-            subscriber = _Subscriber(maker, broker) if broker else None
+            subscriber = TelemetrySubscriber(maker, broker) if broker else None
             watches: dict[str, ConnectionWatch] = {}
 
             def watch(build: str) -> Callable[[int], None]:
@@ -361,6 +338,8 @@ def run_demo(
                         check_timeout,
                         traffic.get(build.value),
                     )
+                    if build is Build.SECURE:
+                        assessment = apply_decisions(assessment, secure_decisions())
                     report_dir = out / build.value
                     reports = write_reports(assessment, report_dir, list(FORMATS))
                     (report_dir / "product.yaml").write_text(yaml.safe_dump(decl, sort_keys=False))
@@ -375,6 +354,12 @@ def run_demo(
                     label["password"],
                     (maker.ca.directory / "root.pem").read_bytes(),
                 )
+        if "secure" in results:
+            echo("secure: signing the evidence bundle with the manufacturer's assessment key")
+            bundle = record_secure_build(
+                out, results["secure"].assessment, images[Build.SECURE].tarball, work / "assessment-keys"
+            )
+            echo(f"secure: evidence bundle {bundle.path} verified with {bundle.public_key.name}")
     (out / "demo-summary.json").write_text(
         json.dumps(
             {
@@ -392,7 +377,14 @@ def comparison_rows(result: DemoResult) -> list[list[str]]:
     """Per requirement of the profile: id, title, secure verdict, legacy verdict."""
     secure = result.builds["secure"].assessment
     legacy = {r.id: r for r in result.builds["legacy"].assessment.requirements}
-    return [[r.id, r.title, r.verdict.value, legacy[r.id].verdict.value] for r in secure.requirements]
+    accepted = secure.accepted_risks
+
+    def shown(req_id: str, verdict: str) -> str:
+        return f"{verdict} (risk accepted until {accepted[req_id]})" if req_id in accepted else verdict
+
+    return [
+        [r.id, r.title, shown(r.id, r.verdict.value), legacy[r.id].verdict.value] for r in secure.requirements
+    ]
 
 
 def failed_count(assessment: Assessment) -> int:

@@ -37,6 +37,7 @@ from securable.device import (
     identity_client_context,
     identity_server_context,
 )
+from securable.device.update import UpdateMode, UpdateOffer
 from securable.errors import AccessDeniedError, ConfigError, SecurableError
 
 API_PORT = 8443
@@ -159,6 +160,7 @@ class _Api(BaseHTTPRequestHandler):
                 self._send(200, {"setpoint": self.device.thermostat.set_setpoint(float(value))})
             elif self.path == "/api/config":
                 self.device.config.change(principal, **body)
+                self.device.apply_settings()
                 self._send(200, self.device.config.get().model_dump(mode="json"))
             elif self.path == "/api/factory-reset":
                 self.device.factory_reset(principal)
@@ -223,12 +225,28 @@ class SecureDevice:
 
     def start(self) -> None:
         self._stopping = threading.Event()
+        self._settings_changed = threading.Event()
         self.update_state: dict[str, Any] = {"state": "checking"}
+        self.apply_settings()
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
         self._thread.start()
         threading.Thread(target=self._update_round, name="update", daemon=True).start()
         if self.info.get("telemetry"):
             threading.Thread(target=self._telemetry, name="telemetry", daemon=True).start()
+
+    def apply_settings(self) -> None:
+        """Carry the owner's settings to the parts they govern (8425 PC-3): the update policy
+        (enabled, automatic or notify-only) to the updater, and the telemetry opt-in to the
+        telemetry sender, which checks it before every message. Called at start, after every
+        configuration change and after a factory reset."""
+        settings = self.config.get()
+        if self.updater is not None:
+            mode = UpdateMode.AUTOMATIC if settings.updates_automatic else UpdateMode.NOTIFY
+            policy = self.updater.policy
+            if policy.enabled != settings.updates_enabled or policy.mode is not mode:
+                self.updater.set_policy(enabled=settings.updates_enabled, mode=mode, principal="config")
+        if hasattr(self, "_settings_changed"):
+            self._settings_changed.set()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -241,11 +259,17 @@ class SecureDevice:
         stage is in the security log; a refusal leaves the running image untouched."""
         if self.updater is None:
             return
+        if not self.updater.policy.enabled:
+            self.update_state = {"state": "disabled by the owner"}
+            return
         try:
             self.updater.boot()
             result = self.updater.update()
             if result is None:
                 self.update_state = {"state": "up to date"}
+                return
+            if isinstance(result, UpdateOffer):  # notify-only: tell the owner, install nothing
+                self.update_state = {"state": "available", "version": result.release.version}
                 return
             boot = self.updater.boot()
             confirmed = self.updater.confirm(health_check=lambda: self._thread is not None)
@@ -264,26 +288,33 @@ class SecureDevice:
         from paho.mqtt.enums import CallbackAPIVersion
 
         target = self.info["telemetry"]
-        context = identity_client_context(
-            self.identity, self.info["manufacturer_root"].encode(), check_hostname=False
-        )
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.info["serial"])
-        client.tls_set_context(context)
-        try:
-            client.connect(target["host"], int(target["port"]))
-        except OSError as exc:
-            self.log.record("telemetry.connect", "failure", error=str(exc))
-            return
-        self.log.record("telemetry.connect", "success", broker=f"{target['host']}:{target['port']}")
-        client.loop_start()
         topic = f"thermostat/{self.info['serial']}/status"
-        try:
-            while not self._stopping.is_set():
-                client.publish(topic, json.dumps(self.thermostat.status()), qos=1)
-                self._stopping.wait(TELEMETRY_INTERVAL)
-        finally:
-            client.loop_stop()
-            client.disconnect()
+        while not self._stopping.is_set():
+            if not self.config.get().telemetry_enabled:  # opt-in: nothing leaves without it
+                self._settings_changed.clear()
+                self._settings_changed.wait(TELEMETRY_INTERVAL)
+                continue
+            context = identity_client_context(
+                self.identity, self.info["manufacturer_root"].encode(), check_hostname=False
+            )
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.info["serial"])
+            client.tls_set_context(context)
+            try:
+                client.connect(target["host"], int(target["port"]))
+            except OSError as exc:
+                self.log.record("telemetry.connect", "failure", error=str(exc))
+                return
+            self.log.record("telemetry.connect", "success", broker=f"{target['host']}:{target['port']}")
+            client.loop_start()
+            try:
+                while not self._stopping.is_set() and self.config.get().telemetry_enabled:
+                    client.publish(topic, json.dumps(self.thermostat.status()), qos=1)
+                    self._settings_changed.clear()
+                    self._settings_changed.wait(TELEMETRY_INTERVAL)
+            finally:
+                client.loop_stop()
+                client.disconnect()
+                self.log.record("telemetry.disconnect", "success")
 
     def security_state(self, principal: Principal) -> dict[str, Any]:
         """What 8259A CSA-1/2 asks for: is the device likely operating as expected?"""
@@ -301,3 +332,4 @@ class SecureDevice:
         if principal.role is not Role.OWNER:
             raise AccessDeniedError("only the owner can reset the device")
         self.config.factory_reset(principal)
+        self.apply_settings()

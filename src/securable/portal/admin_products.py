@@ -46,7 +46,11 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("updates_automatic", "Security updates install automatically", "checkbox"),
     ("update_instructions", "How to get and install updates", "textarea"),
     ("disable_auto_update", "How to turn off automatic updates", "textarea"),
-    ("default_password_change", "How to change the default password", "textarea"),
+    (
+        "default_password_change",
+        "How to change the default password (or: it cannot be changed)",
+        "textarea",
+    ),
     ("secure_setup", "Secure setup and use", "textarea"),
     ("data_security_changes", "Changes that affect data security", "textarea"),
     ("disposal", "Secure decommissioning and disposal", "textarea"),
@@ -65,13 +69,17 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("cla_contact", "CLA contact", "text"),
     ("cyberlab_name", "CyberLAB name", "text"),
     ("cyberlab_contact", "CyberLAB contact", "text"),
+    ("maintains_sbom", "The manufacturer maintains an SBOM", "checkbox"),
+    ("maintains_hbom", "The manufacturer maintains an HBOM", "checkbox"),
     ("standards", "Standards / criteria applied", "textarea"),
 )
 
 
 def _product_values(values: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {key: values.get(key, "") for key, _, _ in FIELDS}
-    data["updates_automatic"] = bool(values.get("updates_automatic"))
+    for key, _, kind in FIELDS:
+        if kind == "checkbox":
+            data[key] = bool(values.get(key))
     data["label_authorized_on"] = values.get("label_authorized_on") or None
     return data
 

@@ -21,7 +21,8 @@ from securable.portal.admin_products import admin_products
 from securable.portal.api import api, published
 from securable.portal.clock import Clock, system_clock
 from securable.portal.pages import TEMPLATES, pages
-from securable.portal.services import ConflictError, NotFoundError
+from securable.portal.review import review_api, review_pages
+from securable.portal.services import ConflictError, ForbiddenError, NotFoundError
 from securable.portal.settings import PortalSettings
 from securable.portal.web import ApiAdmin, PortalState
 
@@ -31,6 +32,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 def _status_for(exc: PortalError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, ForbiddenError):
+        return 403
     if isinstance(exc, ConflictError):
         return 409
     if isinstance(exc, UsageError):
@@ -143,4 +146,6 @@ def create_app(settings: PortalSettings, *, clock: Clock = system_clock) -> Fast
     app.include_router(published)
     app.include_router(pages)
     app.include_router(admin_products)
+    app.include_router(review_api)
+    app.include_router(review_pages)
     return app

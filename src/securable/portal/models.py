@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -31,12 +32,20 @@ TS = DateTime(timezone=True)
 
 
 class Admin(Base):
+    """A portal account. ``role`` is ``admin`` (everything) or ``reviewer`` (the review pages of the
+    products in :class:`ReviewerScope`, nothing else: no cases, no reporters' details)."""
+
     __tablename__ = "admins"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(TS)
+    role: Mapped[str] = mapped_column(String(16), default="admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 class AdminSession(Base):
@@ -106,6 +115,9 @@ class Product(Base):
     cla_contact: Mapped[str] = mapped_column(String(500), default="")
     cyberlab_name: Mapped[str] = mapped_column(String(200), default="")
     cyberlab_contact: Mapped[str] = mapped_column(String(500), default="")
+    # 47 CFR § 8.222(b)(10): whether the manufacturer maintains these bills of materials
+    maintains_sbom: Mapped[bool] = mapped_column(Boolean, default=False)
+    maintains_hbom: Mapped[bool] = mapped_column(Boolean, default=False)
     standards: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(TS)
     updated_at: Mapped[dt.datetime] = mapped_column(TS)
@@ -332,3 +344,56 @@ class PublishedDocument(Base):
     current_release_at: Mapped[dt.datetime] = mapped_column(TS)
     title: Mapped[str] = mapped_column(String(300))
     tracking_id: Mapped[str] = mapped_column(String(100))
+
+
+class ReviewerScope(Base):
+    """A reviewer may review the assessments of this product (one row per reviewer × product)."""
+
+    __tablename__ = "reviewer_scopes"
+
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Review(Base):
+    """An uploaded assessment of a product under review: ``report.json`` and the ``product.yaml`` it read."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(200))
+    profile: Mapped[str] = mapped_column(String(64))
+    report_json: Mapped[str] = mapped_column(Text)
+    declaration_yaml: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(TS)
+
+    product: Mapped[Product] = relationship()
+    decisions: Mapped[list[ReviewDecision]] = relationship(
+        order_by="ReviewDecision.id", cascade="all, delete-orphan", back_populates="review"
+    )
+
+
+class ReviewDecision(Base):
+    """One reviewer decision on one requirement of a review, in ``decisions.yaml`` terms.
+
+    Never updated in place: a new decision for the same requirement supersedes the old one
+    (``superseded_at``), so the history of who decided what, when and why stays."""
+
+    __tablename__ = "review_decisions"
+    __table_args__ = (Index("ix_review_decisions_review", "review_id", "requirement"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    requirement: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(32))
+    expires: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    rationale: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of links
+    reviewer: Mapped[str] = mapped_column(String(64))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+
+    review: Mapped[Review] = relationship(back_populates="decisions")

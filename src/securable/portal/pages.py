@@ -8,7 +8,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -32,6 +32,7 @@ from securable.portal.web import (
 
 TEMPLATES = Jinja2Templates(directory=str(FsPath(__file__).resolve().parent / "templates"))
 TEMPLATES.env.filters["rfc3339"] = lambda v: rfc3339(as_utc(v)) if v else ""
+TEMPLATES.env.filters["fromjson"] = json.loads
 TEMPLATES.env.filters["monthyear"] = publicinfo.support_end_text
 TEMPLATES.env.filters["show"] = lambda v: (
     ("yes" if v else "no") if isinstance(v, bool) else ("—" if v in (None, "") else v)
@@ -255,10 +256,20 @@ def status_page(
 # -------------------------------------------------------------------------------------- admin
 
 
-def admin_principal(request: Request, db: DB, at: Now) -> Principal | None:
+def session_principal(request: Request, db: DB, at: Now) -> Principal | None:
+    """The logged-in account of a browser session (any role), or None."""
     principal = find_principal(request, db, at)
     if principal is None or principal.session is None:
         return None
+    return principal
+
+
+def admin_principal(request: Request, db: DB, at: Now) -> Principal | None:
+    """The logged-in admin, None when nobody is logged in; a reviewer is refused (403): the admin pages
+    hold reporters' details and unpublished vulnerabilities."""
+    principal = session_principal(request, db, at)
+    if principal is not None and not principal.admin.is_admin:
+        raise HTTPException(status_code=403, detail="Reviewers cannot open the admin pages; go to /review.")
     return principal
 
 
@@ -329,7 +340,7 @@ async def login(request: Request, db: DB, st: State, at: Now) -> Response:
     st.throttle.success(username, source, at)
     cookie = security.open_session(db, admin, at, st.settings.session_hours)
     db.commit()
-    response = RedirectResponse("/admin", status_code=303)
+    response = RedirectResponse("/admin" if admin.is_admin else "/review", status_code=303)
     response.set_cookie(
         security.SESSION_COOKIE,
         cookie,
@@ -344,8 +355,11 @@ async def login(request: Request, db: DB, st: State, at: Now) -> Response:
 
 @pages.post("/admin/logout")
 async def logout(request: Request, db: DB, at: Now) -> Response:
-    post = await admin_post(request, db, at, back="/admin")
-    if isinstance(post, AdminPost):
+    principal = session_principal(request, db, at)
+    values, _ = await read_form(request)
+    if principal is not None and principal.session is not None:
+        if not security.same_token(values.get("csrf", ""), principal.session.csrf_token):
+            return back_to("/admin" if principal.admin.is_admin else "/review", "Form expired; try again.")
         security.close_session(db, request.cookies.get(security.SESSION_COOKIE))
         db.commit()
     response = RedirectResponse("/", status_code=303)

@@ -1,9 +1,9 @@
 """What the portal tells the public: product.json, the QR code, security.txt, the disclosure policy.
 
-``product.json`` is one record that holds (a) every field the FCC Cyber Trust Mark registry shows — the list
-is recalled from 47 CFR 8.209 and is **UNCONFIRMED** against the rule text except where press summaries of
-the program's launch corroborate it; each field carries its confidence —, (b) the CRA Annex II user
-information, and (c) the NIST IR 8425 Education & Awareness items, each tied to its requirement ID.
+``product.json`` is one record that holds (a) the elements the FCC IoT Registry shows for a product bearing
+the U.S. Cyber Trust Mark — 47 CFR § 8.222(b) as adopted in 2024, read from the catalog
+(:func:`securable.catalog.registries.fcc_iot_registry`) —, (b) the CRA Annex II user information, and
+(c) the NIST IR 8425 Education & Awareness items, each tied to its requirement ID.
 """
 
 from __future__ import annotations
@@ -14,26 +14,29 @@ from typing import Any
 
 import segno
 
+from securable.catalog.registries import fcc_iot_registry
 from securable.portal.clock import rfc3339
 from securable.portal.models import Product, ProductVersion
 from securable.portal.settings import PortalSettings
 
-# (key, label, confidence). "corroborated": press summaries of the 2025 launch name it;
-# "unconfirmed": recalled from 47 CFR 8.209 / FCC 24-26, not checked against the rule text.
-FCC_FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("product_name", "Product name", "unconfirmed"),
-    ("manufacturer_name", "Manufacturer", "unconfirmed"),
-    ("label_authorized_on", "Date authorized to bear the label", "unconfirmed"),
-    ("label_status", "Label authority status", "unconfirmed"),
-    ("manufacturer_contact", "Manufacturer contact", "unconfirmed"),
-    ("cla", "Cybersecurity Label Administrator (CLA)", "unconfirmed"),
-    ("cyberlab", "Testing lab (CyberLAB)", "unconfirmed"),
-    ("default_password_change", "How to change the default password", "corroborated"),
-    ("secure_configuration", "How to configure the device securely", "corroborated"),
-    ("updates_automatic", "Security updates are automatic", "corroborated"),
-    ("update_instructions", "How to get updates", "corroborated"),
-    ("support_end", "Security support period ends", "corroborated"),
-    ("sbom_hbom", "SBOM / HBOM availability (proposed; adoption unconfirmed)", "unconfirmed"),
+FCC_LABELS: dict[str, str] = {
+    "product_name": "Product name",
+    "manufacturer_name": "Manufacturer",
+    "label_authorized_on": "Date authorized to bear the label",
+    "label_status": "Status of the authorization",
+    "cla": "Cybersecurity Label Administrator (CLA) and contact",
+    "cyberlab": "Testing lab (CyberLAB)",
+    "default_password_change": "How to change the default password",
+    "secure_configuration": "How to configure the device securely",
+    "updates_automatic": "Security updates are automatic",
+    "update_instructions": "How to get and apply updates",
+    "support_end": "Security support period ends",
+    "supported": "Supported today (no: the device is not supported)",
+    "sbom_hbom": "Bills of materials the manufacturer maintains (SBOM / HBOM)",
+}
+# (key, label, § 8.222(b) element number): the registry's fields in the rule's order.
+FCC_FIELDS: tuple[tuple[str, str, int], ...] = tuple(
+    (key, FCC_LABELS[key], fcc_iot_registry().element_of(key).number) for key in fcc_iot_registry().keys
 )
 
 EDUCATION: tuple[tuple[str, str, str], ...] = (
@@ -83,10 +86,6 @@ def product_json(settings: PortalSettings, product: Product, *, now: datetime) -
         if product.label_authorized_on
         else None,
         "label_status": product.label_status or None,
-        "manufacturer_contact": {
-            "email": product.manufacturer_email,
-            "website": product.manufacturer_website,
-        },
         "cla": {"name": product.cla_name, "contact": product.cla_contact} if product.cla_name else None,
         "cyberlab": {"name": product.cyberlab_name, "contact": product.cyberlab_contact}
         if product.cyberlab_name
@@ -96,13 +95,19 @@ def product_json(settings: PortalSettings, product: Product, *, now: datetime) -
         "updates_automatic": product.updates_automatic,
         "update_instructions": product.update_instructions,
         "support_end": product.support_end.isoformat(),
-        "sbom_hbom": {"sbom_available": bool(sbom_url), "sbom_url": sbom_url},
+        "supported": product.support_end >= now.date(),
+        "sbom_hbom": {
+            "sbom_maintained": product.maintains_sbom or bool(sbom_url),
+            "hbom_maintained": product.maintains_hbom,
+            "sbom_available": bool(sbom_url),
+            "sbom_url": sbom_url,
+        },
     }
+    registry = fcc_iot_registry()
     fcc = {key: values[key] for key, _, _ in FCC_FIELDS}
-    fcc["field_confidence"] = {key: conf for key, _, conf in FCC_FIELDS}
-    fcc["note"] = (
-        "Field list recalled from 47 CFR 8.209; 'unconfirmed' fields are not checked against the rule text."
-    )
+    fcc["rule"] = registry.rule
+    fcc["source"] = registry.source
+    fcc["elements"] = {key: number for key, _, number in FCC_FIELDS}
     annex_ii = {
         "1_manufacturer": {
             "name": product.manufacturer_name,

@@ -78,6 +78,8 @@ class ProductIn(Strict):
     cla_contact: str = Field(default="", max_length=500)
     cyberlab_name: str = Field(default="", max_length=200)
     cyberlab_contact: str = Field(default="", max_length=500)
+    maintains_sbom: bool = False
+    maintains_hbom: bool = False
     standards: str = Text
 
 

@@ -44,8 +44,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_admin(db: Session, username: str, password: str, now: datetime) -> Admin:
-    """Add an admin account; refuses weak passwords and duplicate names with a fix."""
+ROLES = ("admin", "reviewer")
+
+
+def create_admin(db: Session, username: str, password: str, now: datetime, *, role: str = "admin") -> Admin:
+    """Add an account (an admin, or a reviewer with ``role="reviewer"``); refuses weak passwords and
+    duplicate names with a fix."""
+    if role not in ROLES:
+        raise UsageError(f"role {role!r} is not known", diagnostics=f"use one of: {', '.join(ROLES)}")
     if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").isalnum():
         raise UsageError(
             f"admin name {username!r} is not allowed",
@@ -58,7 +64,7 @@ def create_admin(db: Session, username: str, password: str, now: datetime) -> Ad
         )
     if db.scalar(select(Admin).where(Admin.username == username)) is not None:
         raise UsageError(f"admin {username!r} exists already", diagnostics="pick another name")
-    admin = Admin(username=username, password_hash=_hasher.hash(password), created_at=now)
+    admin = Admin(username=username, password_hash=_hasher.hash(password), created_at=now, role=role)
     db.add(admin)
     db.flush()
     return admin
@@ -173,7 +179,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
         headers["Referrer-Policy"] = "no-referrer"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if request.url.path.startswith(("/admin", "/api/v1/admin", "/status")):
+        if request.url.path.startswith(("/admin", "/api/v1/admin", "/status", "/review", "/api/v1/review")):
             headers["Cache-Control"] = "no-store"
         if self.hsts:
             headers["Strict-Transport-Security"] = "max-age=31536000"

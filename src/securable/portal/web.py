@@ -88,8 +88,9 @@ def find_principal(request: Request, db: Session, at: datetime) -> Principal | N
     return None
 
 
-def api_admin(request: Request, db: DB, at: Now) -> Principal:
-    """Admin API guard: a bearer token, or a session cookie plus the session's CSRF header on writes."""
+def api_user(request: Request, db: DB, at: Now) -> Principal:
+    """API guard for any account (admin or reviewer): a bearer token, or a session cookie plus the
+    session's CSRF header on writes. What the account may touch is checked by the route."""
     principal = find_principal(request, db, at)
     if principal is None:
         raise HTTPException(status_code=401, detail="login required", headers={"WWW-Authenticate": "Bearer"})
@@ -103,4 +104,13 @@ def api_admin(request: Request, db: DB, at: Now) -> Principal:
     return principal
 
 
+def api_admin(request: Request, db: DB, at: Now) -> Principal:
+    """Admin API guard: :func:`api_user`, and the account must be an admin (a reviewer gets 403)."""
+    principal = api_user(request, db, at)
+    if not principal.admin.is_admin:
+        raise HTTPException(status_code=403, detail="this account is a reviewer; the admin API is for admins")
+    return principal
+
+
+ApiUser = Annotated[Principal, Depends(api_user)]
 ApiAdmin = Annotated[Principal, Depends(api_admin)]
