@@ -152,12 +152,13 @@ def _assess_product(
     catalog: Any,
     vulndb: Path | None,
     watching: tuple[float | None, int | None, str | None],
+    app: Path | None = None,
 ) -> Any:
     """Every component the declaration (and the flags) say how to reach, then one product verdict."""
     from securable.assess.product import component_targets, run_product
     from securable.assess.targets.host import declared_interfaces_from
 
-    plans = component_targets(declaration, firmware=firmware, host=host, ports=ports)
+    plans = component_targets(declaration, firmware=firmware, host=host, ports=ports, app=app)
     primary = next((p for p in plans if p.component.kind == "device"), plans[0])
     seconds, pid, netns = watching
     if seconds is not None:
@@ -180,7 +181,9 @@ def _assess_product(
             raise UsageError(f"--watch: {exc}", diagnostics="check --watch-netns / --watch-pid") from None
         time.sleep(seconds)
         traffic = {primary.component.name: watcher.stop()}
-        plans = component_targets(declaration, firmware=firmware, host=host, ports=ports, traffic=traffic)
+        plans = component_targets(
+            declaration, firmware=firmware, host=host, ports=ports, traffic=traffic, app=app
+        )
         primary = next((p for p in plans if p.component.kind == "device"), plans[0])
     declared = declared_interfaces_from(declaration)
 
@@ -318,7 +321,15 @@ def assess(
     options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
     if declaration is not None:
         assessment = _assess_product(
-            declaration, firmware, host, port_list, options, catalog, vulndb, (watch, watch_pid, watch_netns)
+            declaration,
+            firmware,
+            host,
+            port_list,
+            options,
+            catalog,
+            vulndb,
+            (watch, watch_pid, watch_netns),
+            app,
         )
         if bundle is not None and firmware is not None:
             with FirmwareImage.open(firmware, vulndb=vulndb) as image:

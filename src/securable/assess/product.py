@@ -63,10 +63,16 @@ class ComponentPlan:
     base_url: str | None = None  # a backend's API, for the web target
     traffic: ObservedTraffic | None = None
     reason: str = ""
+    app: Path | None = None  # an app's package (APK), read statically
 
     @property
     def runnable(self) -> bool:
-        return self.firmware is not None or self.host is not None or self.traffic is not None
+        return (
+            self.firmware is not None
+            or self.host is not None
+            or self.traffic is not None
+            or self.app is not None
+        )
 
 
 def _primary(components: Sequence[Component]) -> Component:
@@ -80,11 +86,16 @@ def component_targets(
     host: str | None = None,
     ports: tuple[int, ...] | None = None,
     traffic: Mapping[str, ObservedTraffic] | None = None,
+    app: Path | None = None,
 ) -> list[ComponentPlan]:
-    """One plan per declared component; CLI locations override the first device's."""
+    """One plan per declared component; CLI locations override the first device's (``app``: the
+    first app's package, or an app of its own when the declaration names none)."""
     primary = _primary(declaration.components)
+    first_app = next((c for c in declaration.components if c.kind == "app"), None)
     traffic = traffic or {}
     plans: list[ComponentPlan] = []
+    if app is not None and first_app is None:
+        plans.append(ComponentPlan(Component(name="companion app", kind="app", package=str(app)), app=app))
     for comp in declaration.components:
         fw = Path(comp.firmware) if comp.firmware else None
         addr = comp.address or None
@@ -95,13 +106,22 @@ def component_targets(
             comp_ports = ports if ports is not None else comp_ports
         seen = traffic.get(comp.name)
         reason = ""
+        package = None
         if comp.kind == "app":
             fw = addr = None
-            reason = (
-                "app packages are declared only in this build (no APK checks yet)"
-                if comp.package
-                else "declared without an app package"
+            package = (
+                app
+                if (app is not None and comp is first_app)
+                else (Path(comp.package) if comp.package else None)
             )
+            if package is None:
+                reason = "declared without an app package (give package: in product.yaml, or --app)"
+            elif not package.exists():
+                raise UsageError(
+                    f"component '{comp.name}': app package '{package}' does not exist",
+                    diagnostics="correct its package: path in product.yaml (relative to that file) "
+                    "or pass --app",
+                )
         elif comp.kind == "backend":
             fw = None
             if comp is not primary and comp_ports is None:
@@ -121,7 +141,9 @@ def component_targets(
                 diagnostics="correct its firmware: path in product.yaml (relative to that file) "
                 "or pass --firmware",
             )
-        plans.append(ComponentPlan(comp, fw, addr, comp_ports, comp.base_url or None, seen, reason))
+        plans.append(
+            ComponentPlan(comp, fw, addr, comp_ports, comp.base_url or None, seen, reason, app=package)
+        )
     return plans
 
 
@@ -307,6 +329,10 @@ def run_product(
                 targets[TargetKind.HOST] = live
             if plan.traffic is not None:
                 targets[TargetKind.TRAFFIC] = plan.traffic
+            if plan.app is not None:
+                from securable.assess.targets.app import AndroidApp
+
+                targets[TargetKind.APP] = AndroidApp.open(plan.app)
             selected = [c for c in checks if plan is primary or c.target not in _PRODUCT_KINDS]
             runs.append(
                 (plan, run_assessment(targets, selected, options=options, catalog=catalog, progress=progress))

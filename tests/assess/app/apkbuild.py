@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,23 @@ def build_apk(folder: Path, spec: AppSpec) -> Path:
 def app_case(tmp: Path, spec: AppSpec) -> Case:
     """A per-check fixture case (tests/assess/checks/app.*/): ``spec`` built and opened."""
     return Case(AndroidApp.open(build_apk(tmp, spec)))
+
+
+def app_declaration(*, backend_url: str = "https://api.thermo.example/v1") -> Any:
+    """A declaration whose companion app connects to one backend (``backend_url``)."""
+    from securable.assess.targets import Declaration
+
+    link = {"from": "companion app", "to": "cloud api", "protocol": "https", "port": 443}
+    link |= {"protection": "tls", "authentication": "token", "data": ["settings"]}
+    return Declaration.from_mapping(
+        {
+            "schema": "securable/product/v1",
+            "product": {"name": "Test Thermostat", "manufacturer": "Example Devices Ltd"},
+            "components": [
+                {"name": "unit", "kind": "device", "address": "198.18.0.2"},
+                {"name": "cloud api", "kind": "backend", "base_url": backend_url},
+                {"name": "companion app", "kind": "app"},
+            ],
+            "connections": [link],
+        }
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 
 from securable.assess.engine import run_assessment
@@ -49,13 +50,15 @@ def test_a_flawed_app_fails_every_app_check_and_the_report_names_the_app(tmp_pat
         "app.secrets",
     }
     assert [t["kind"] for t in report["targets"]] == ["app"]
-    assert all(f["location"]["path"].startswith(str(apk)) for f in report["findings"] if f["location"])
+    assert all(f["location"]["path"].startswith(str(apk)) for f in report["findings"] if f.get("location"))
 
 
 def test_a_careful_app_passes(tmp_path: Path) -> None:
     app = AndroidApp.open(build_apk(tmp_path, AppSpec()))
     assessment = run_assessment({TargetKind.APP: app})
     verdicts = {f.check: f.verdict for f in assessment.findings}
+    # app.connections has no declaration to compare with here: not applicable, said so
+    assert verdicts.pop("app.connections") is Verdict.NOT_APPLICABLE
     assert set(verdicts.values()) == {Verdict.PASS}, verdicts
 
 
@@ -111,3 +114,58 @@ def test_hosts_the_app_names_are_collected_with_where(tmp_path: Path) -> None:
     assert app.hosts["api.thermo.example"] == ["assets/endpoints.json"]
     assert app.hosts["mqtt.thermo.example"] == ["assets/endpoints.json"]
     assert "schemas.android.com" not in app.hosts
+
+
+def test_the_declared_app_component_is_assessed_with_the_product(tmp_path: Path) -> None:
+    """``package:`` in product.yaml (relative to it) makes the app a component of the run; its
+    findings carry the component, and an undeclared host fails IAC-2b for the product."""
+    build_apk(
+        tmp_path, AppSpec(assets={"urls.txt": "https://api.thermo.example/v1 https://ads.example.net/x"})
+    )
+    manifest = tmp_path / "product.yaml"
+    manifest.write_text(
+        yaml.safe_dump(
+            {
+                "schema": "securable/product/v1",
+                "product": {"name": "Test Thermostat", "manufacturer": "Example Devices Ltd"},
+                "components": [
+                    {"name": "cloud api", "kind": "backend", "base_url": "https://api.thermo.example/v1"},
+                    {"name": "companion app", "kind": "app", "package": "app.apk"},
+                ],
+                "connections": [
+                    {"from": "companion app", "to": "cloud api", "protocol": "https", "port": 443},
+                ],
+            }
+        )
+    )
+    out = tmp_path / "out"
+    code = cli(["assess", "--manifest", str(manifest), "--out", str(out), "--format", "json"])
+    report = json.loads((out / "report.json").read_text())
+    Draft202012Validator(json.loads(SCHEMA.read_text())).validate(report)
+    assert code == 1
+    app_findings = [f for f in report["findings"] if f["check"].startswith("app.")]
+    assert app_findings and {f.get("component") for f in app_findings} == {"companion app"}
+    undeclared = [f for f in app_findings if f["check"] == "app.connections" and f["verdict"] == "fail"]
+    assert [f["evidence"]["host"] for f in undeclared] == ["ads.example.net"]
+    components = {c["name"]: c for c in report["product"]["components"]}
+    assert components["companion app"]["assessed"] is True
+    iac2b = next(r for r in report["requirements"] if r["id"] == "nistir8425:IAC-2b")
+    assert iac2b["verdict"] == "fail"
+
+
+def test_a_missing_declared_package_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "product.yaml"
+    manifest.write_text(
+        yaml.safe_dump(
+            {
+                "schema": "securable/product/v1",
+                "product": {"name": "Test Thermostat", "manufacturer": "Example Devices Ltd"},
+                "components": [{"name": "companion app", "kind": "app", "package": "missing.apk"}],
+            }
+        )
+    )
+    code = cli(["assess", "--manifest", str(manifest), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "missing.apk" in err and len(err.splitlines()) <= 2
