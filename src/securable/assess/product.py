@@ -116,12 +116,11 @@ def component_targets(
             )
             if package is None:
                 reason = "declared without an app package (give package: in product.yaml, or --app)"
-            elif not package.exists():
-                raise UsageError(
-                    f"component '{comp.name}': app package '{package}' does not exist",
-                    diagnostics="correct its package: path in product.yaml (relative to that file) "
-                    "or pass --app",
-                )
+            elif not package.is_file():
+                # a declaration names the package it ships; an APK not at hand is not an input
+                # error (an explicit --app that is missing is: AndroidApp.open refuses it)
+                reason = f"app package '{package}' is not at hand (put it there, or give --app APP.apk)"
+                package = None
         elif comp.kind == "backend":
             fw = None
             if comp is not primary and comp_ports is None:

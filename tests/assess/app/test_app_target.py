@@ -153,9 +153,7 @@ def test_the_declared_app_component_is_assessed_with_the_product(tmp_path: Path)
     assert iac2b["verdict"] == "fail"
 
 
-def test_a_missing_declared_package_is_one_line_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_declared_package_not_at_hand_is_not_assessed_with_its_reason(tmp_path: Path) -> None:
     manifest = tmp_path / "product.yaml"
     manifest.write_text(
         yaml.safe_dump(
@@ -166,6 +164,15 @@ def test_a_missing_declared_package_is_one_line_exit_2(
             }
         )
     )
-    code = cli(["assess", "--manifest", str(manifest), "--out", str(tmp_path / "out")])
+    out = tmp_path / "out"
+    cli(["assess", "--manifest", str(manifest), "--out", str(out), "--format", "json"])
+    component = json.loads((out / "report.json").read_text())["product"]["components"][0]
+    assert component["assessed"] is False and "missing.apk" in component["reason"]
+
+
+def test_an_explicit_app_that_is_missing_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(["assess", "--app", str(tmp_path / "nope.apk"), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and "missing.apk" in err and len(err.splitlines()) <= 2
+    assert code == 2 and "nope.apk" in err and len(err.splitlines()) <= 2
