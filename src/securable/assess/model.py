@@ -39,6 +39,7 @@ class TargetKind(StrEnum):
     HOST = "host"
     DECLARATION = "declaration"
     DOCUMENTS = "documents"  # what the declaration's documentation entries say
+    WEB = "web"  # the manufacturer's web presence or the product's HTTP(S) backend, by base URL
 
 
 @dataclass(frozen=True)
