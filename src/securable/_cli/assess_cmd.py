@@ -132,6 +132,34 @@ def _progress_reporter() -> Any:
     yield plain
 
 
+def _web_limits(ca: Path | None, key: Path | None) -> Any:
+    from securable.assess.targets.web import WebLimits
+
+    for flag, path in (("--web-ca", ca), ("--openpgp-key", key)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{flag}: '{path}' is not a file", diagnostics=f"give the path of a file to {flag}")
+    return WebLimits(ca_file=ca, openpgp_key=key)
+
+
+def _web_sites(presence: list[str], backends: list[str], limits: Any) -> list[Any]:
+    """The sites given on the command line (a URL given to both flags gets both roles)."""
+    from securable.assess.targets.web import BACKEND, PRESENCE, WebSite, check_base_url
+
+    sites = [WebSite(check_base_url(u, "--web"), roles=(PRESENCE,), limits=limits) for u in presence]
+    sites += [WebSite(check_base_url(u, "--backend"), roles=(BACKEND,), limits=limits) for u in backends]
+    return sites
+
+
+def _web_target(declaration: Declaration | None, sites: list[Any], limits: Any) -> Any:
+    """The web target: the declaration's ``web:`` sites plus the command line's, or None."""
+    from securable.assess.targets.web import Web
+    from securable.assess.targets.web.site import merge_sites
+
+    if declaration is not None:
+        return Web.from_declaration(declaration, limits, extra=sites)
+    return Web(merge_sites(sites)) if sites else None
+
+
 def assess(
     firmware: Path | None = typer.Option(
         None,
@@ -170,6 +198,21 @@ def assess(
     bundle_documents: bool = typer.Option(
         False, "--bundle-documents", help="Copy the declaration's local documents into the bundle."
     ),
+    fetch_docs: bool = typer.Option(
+        False, "--fetch-docs", help="Fetch documentation entries that are URLs (size and time limits apply)."
+    ),
+    web: list[str] | None = typer.Option(
+        None, "--web", help="The manufacturer's web presence (base URL): security.txt, CSAF, advisories."
+    ),
+    backend: list[str] | None = typer.Option(
+        None, "--backend", help="An HTTP(S) backend of the product (base URL): TLS, headers, auth, CORS."
+    ),
+    web_ca: Path | None = typer.Option(
+        None, "--web-ca", help="PEM CA certificates to trust besides the system's, for --web/--backend."
+    ),
+    openpgp_key: Path | None = typer.Option(
+        None, "--openpgp-key", help="The manufacturer's OpenPGP public key: verifies a signed security.txt."
+    ),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --list-checks: machine-readable output."),
 ) -> None:
@@ -191,11 +234,15 @@ def assess(
     if out is None:
         raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
     check_output_folder(out, "--out")
-    if firmware is None and host is None and manifest is None:
+    if firmware is None and host is None and manifest is None and not web and not backend:
         raise UsageError(
             "nothing to assess",
-            diagnostics="give --firmware PATH, --host ADDR and/or --manifest product.yaml",
+            diagnostics="give --firmware PATH, --host ADDR, --web URL and/or --manifest product.yaml",
         )
+    web_limits = _web_limits(web_ca, openpgp_key)
+    extra_sites = _web_sites(web or [], backend or [], web_limits)
+    if fetch_docs and manifest is None:
+        raise UsageError("--fetch-docs needs --manifest", diagnostics="add --manifest product.yaml")
     if ports is not None and host is None:
         raise UsageError("--ports needs --host", diagnostics="add --host ADDR or drop --ports")
     if timeout <= 0:
@@ -225,6 +272,14 @@ def assess(
         declaration = Declaration.load(manifest) if manifest is not None else None
         if declaration is not None:
             targets[TargetKind.DECLARATION] = declaration
+            if fetch_docs:
+                from securable.assess.targets.documents import Documents
+
+                targets[TargetKind.DOCUMENTS] = Documents.from_declaration(declaration, fetch=True)
+        web_target = _web_target(declaration, extra_sites, web_limits)
+        if web_target is not None:
+            stack.callback(web_target.close)
+            targets[TargetKind.WEB] = web_target
         if host is not None:
             live_host = load_live_host_class()
             if live_host is None:

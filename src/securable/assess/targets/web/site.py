@@ -277,7 +277,9 @@ class Web:
                         product_page=page,
                     )
                 )
-        sites.extend(extra)
+        for site in extra:  # sites given on the command line publish the declared product page too
+            site.product_page = site.product_page or page
+            sites.append(site)
         return cls(merge_sites(sites)) if sites else None
 
     def with_sites(self, more: Iterable[WebSite]) -> Web:
