@@ -137,7 +137,9 @@ def _web_limits(ca: Path | None, key: Path | None) -> Any:
 
     for flag, path in (("--web-ca", ca), ("--openpgp-key", key)):
         if path is not None and not path.is_file():
-            raise UsageError(f"{flag}: '{path}' is not a file", diagnostics=f"give the path of a file to {flag}")
+            raise UsageError(
+                f"{flag}: '{path}' is not a file", diagnostics=f"give the path of a file to {flag}"
+            )
     return WebLimits(ca_file=ca, openpgp_key=key)
 
 

@@ -28,12 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from fastapi import Request, Response
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from fastapi import Request, Response
 
 from tests.portal.conftest import free_port
+
+__all__ = ["free_port"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -243,7 +245,9 @@ def incomplete_site() -> Served:
 
     @app.get("/.well-known/csaf/provider-metadata.json")
     def provider_metadata() -> JSONResponse:
-        return JSONResponse({"canonical_url": "https://example.com/provider-metadata.json", "metadata_version": "2.0"})
+        return JSONResponse(
+            {"canonical_url": "https://example.com/provider-metadata.json", "metadata_version": "2.0"}
+        )
 
     @app.get("/products/th-200")
     def product_page() -> HTMLResponse:

@@ -35,7 +35,9 @@ class WebCheck(Check[Web]):
     def applies(self, target: Web) -> NotApplicable | None:
         if self.sites(target):
             return None
-        wanted = " or ".join(sorted("web presence" if r == PRESENCE else "HTTP(S) backend" for r in self.roles))
+        wanted = " or ".join(
+            sorted("web presence" if r == PRESENCE else "HTTP(S) backend" for r in self.roles)
+        )
         return NotApplicable(f"no {wanted} was given (declaration web: section, --web or --backend)")
 
     def run(self, target: Web) -> Iterable[Finding]:

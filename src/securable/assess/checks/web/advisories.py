@@ -152,7 +152,8 @@ class VulnerabilityAdvisoriesCheck(WebCheck):
             if covering:
                 yield self.finding(
                     Verdict.PASS,
-                    f"{label} in {match.component.name} {match.component.version} is published in {covering[0]}",
+                    f"{label} in {match.component.name} {match.component.version} is published in "
+                    f"{covering[0]}",
                     location=site.location(),
                     evidence=evidence,
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from securable.assess.check import Remediation
-from securable.assess.checks.web._common import BACKEND, WebCheck, why_not
+from securable.assess.checks.web._common import WebCheck, why_not
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.web import WebSite, same_host
 
@@ -49,25 +49,34 @@ class ApiAuthenticationCheck(WebCheck):
             target = resp.header("location").lower()
             if resp.status in (401, 403):
                 yield self.finding(
-                    Verdict.PASS, f"{path} refuses a request without credentials (HTTP {resp.status})",
-                    location=loc, evidence=evidence,
+                    Verdict.PASS,
+                    f"{path} refuses a request without credentials (HTTP {resp.status})",
+                    location=loc,
+                    evidence=evidence,
                 )
             elif 300 <= resp.status < 400 and any(w in target for w in _LOGINISH):
-                verdict = Verdict.PASS if same_host(site.fetcher.url(target), site.url) else Verdict.INCONCLUSIVE
+                verdict = (
+                    Verdict.PASS if same_host(site.fetcher.url(target), site.url) else Verdict.INCONCLUSIVE
+                )
                 yield self.finding(
-                    verdict, f"{path} redirects a request without credentials to a login ({target})",
-                    location=loc, evidence=evidence,
+                    verdict,
+                    f"{path} redirects a request without credentials to a login ({target})",
+                    location=loc,
+                    evidence=evidence,
                 )
             elif 200 <= resp.status < 300:
                 yield self.finding(
                     Verdict.FAIL,
-                    f"{path} answers HTTP {resp.status} with {len(resp.body)} bytes to a request without credentials",
+                    f"{path} answers HTTP {resp.status} with {len(resp.body)} bytes to a request "
+                    "without credentials",
                     location=loc,
                     evidence={**evidence, "excerpt": resp.text[:200]},
                 )
             else:
                 yield self.finding(
                     Verdict.INCONCLUSIVE,
-                    f"{path}: {why_not(resp)} to a request without credentials; cannot tell whether it is protected",
-                    location=loc, evidence=evidence,
+                    f"{path}: {why_not(resp)} to a request without credentials; "
+                    "cannot tell whether it is protected",
+                    location=loc,
+                    evidence=evidence,
                 )

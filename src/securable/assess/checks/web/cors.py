@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from securable.assess.check import Remediation
-from securable.assess.checks.web._common import BACKEND, WebCheck
+from securable.assess.checks.web._common import WebCheck
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.web import WebResponse, WebSite
 
@@ -66,14 +66,23 @@ class CorsCheck(WebCheck):
                     problem = cors_problem(resp, origin)
                     if problem:
                         problems.append(f"{kind} {path} from {origin}: {problem}")
-        evidence = {"paths": paths, "origins": [PROBE_ORIGIN, "null"], "answers": answered, "problems": problems}
+        evidence = {
+            "paths": paths,
+            "origins": [PROBE_ORIGIN, "null"],
+            "answers": answered,
+            "problems": problems,
+        }
         if problems:
             yield self.finding(
-                Verdict.FAIL, f"{site.url}: {problems[0]}" + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""),
-                location=site.location(), evidence=evidence,
+                Verdict.FAIL,
+                f"{site.url}: {problems[0]}" + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""),
+                location=site.location(),
+                evidence=evidence,
             )
         elif answered == 0:
-            yield self.finding(Verdict.INCONCLUSIVE, f"{site.url}: no answer to the CORS probes", location=site.location())
+            yield self.finding(
+                Verdict.INCONCLUSIVE, f"{site.url}: no answer to the CORS probes", location=site.location()
+            )
         else:
             yield self.finding(
                 Verdict.PASS,

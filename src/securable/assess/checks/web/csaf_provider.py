@@ -29,7 +29,9 @@ def provider_validator() -> Any:
         (Path(csaf.__file__).resolve().parent / "csaf" / "v20" / "schema" / "csaf.json").read_text("utf-8")
     )
     schema = json.loads(
-        resources.files("securable.assess.data").joinpath("csaf/provider_json_schema_2.0.json").read_text("utf-8")
+        resources.files("securable.assess.data")
+        .joinpath("csaf/provider_json_schema_2.0.json")
+        .read_text("utf-8")
     )
     registry: Registry[Any] = Registry().with_resource(document["$id"], Resource.from_contents(document))
     return jsonschema.Draft202012Validator(
@@ -99,7 +101,9 @@ class CsafProviderCheck(WebCheck):
         evidence = {
             "url": resp.url,
             "role": doc.get("role"),
-            "publisher": (doc.get("publisher") or {}).get("name") if isinstance(doc.get("publisher"), dict) else None,
+            "publisher": (doc.get("publisher") or {}).get("name")
+            if isinstance(doc.get("publisher"), dict)
+            else None,
             "problems": problems,
         }
         if problems:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from securable.assess.check import Remediation
-from securable.assess.checks.web._common import BACKEND, WebCheck
+from securable.assess.checks.web._common import WebCheck
 from securable.assess.credentials import load_default_credentials
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.netclients import find_login_form
 from securable.assess.targets.host.http_login import HttpService, LoginSurface, try_login
 from securable.assess.targets.host.probe import HttpResponse
-from securable.assess.targets.web import WebSite
+from securable.assess.targets.web import Fetcher, WebSite
 
 LOGIN_PAGES = ("/", "/login", "/admin/login", "/signin", "/admin")
 
@@ -24,6 +24,9 @@ class SiteHttp:
 
     def __init__(self, site: WebSite) -> None:
         self.site = site
+        # Its own client and cookie jar: a session a default password opens never reaches the
+        # other checks' requests (the API check must stay unauthenticated).
+        self.fetcher = Fetcher(site.url, site.limits)
 
     def http(
         self,
@@ -36,7 +39,7 @@ class SiteHttp:
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
     ) -> HttpResponse | None:
-        resp = self.site.get(path, method=method, headers=headers, body=body, follow=False)
+        resp = self.fetcher.request(path, method=method, headers=headers, body=body, follow=False)
         if resp.status == 0:
             return None
         return HttpResponse(resp.status, dict(resp.headers), resp.body)
@@ -82,7 +85,13 @@ class WebDefaultCredentialsCheck(WebCheck):
     )
 
     def check_site(self, site: WebSite) -> Iterator[Finding]:
-        svc = HttpService(SiteHttp(site), site.host, site.port, site.tls)
+        seam = SiteHttp(site)
+        try:
+            yield from self._attempts(site, HttpService(seam, site.host, site.port, site.tls))
+        finally:
+            seam.fetcher.close()
+
+    def _attempts(self, site: WebSite, svc: HttpService) -> Iterator[Finding]:
         surface = find_surface(svc, site.auth_paths)
         if surface is None:
             yield self.finding(
@@ -107,7 +116,8 @@ class WebDefaultCredentialsCheck(WebCheck):
             if got_in:
                 yield self.finding(
                     Verdict.FAIL,
-                    f"{site.url}{surface.path}: the default credentials {user!r}/{'*' * len(password) or '(empty)'} "
+                    f"{site.url}{surface.path}: the default credentials "
+                    f"{user!r}/{'*' * len(password) or '(empty)'} "
                     f"get in ({surface.kind} login)",
                     location=loc,
                     evidence={**evidence, "user": user, "tried": tried},
@@ -115,13 +125,16 @@ class WebDefaultCredentialsCheck(WebCheck):
                 return
         if tried == 0:
             yield self.finding(
-                Verdict.INCONCLUSIVE, f"{site.url}{surface.path}: the login never answered", location=loc,
+                Verdict.INCONCLUSIVE,
+                f"{site.url}{surface.path}: the login never answered",
+                location=loc,
                 evidence=evidence,
             )
             return
         yield self.finding(
             Verdict.PASS,
-            f"{site.url}{surface.path}: none of {tried} well-known default credentials got in ({surface.kind} login)",
+            f"{site.url}{surface.path}: none of {tried} well-known default credentials got in "
+            f"({surface.kind} login)",
             location=loc,
             evidence={**evidence, "tried": tried},
         )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from securable.assess.check import Remediation
-from securable.assess.checks.web._common import BACKEND, WebCheck
+from securable.assess.checks.web._common import WebCheck
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.web import WebSite
 
@@ -56,7 +56,12 @@ class ErrorPagesCheck(WebCheck):
                 if match:
                     start = max(0, match.start() - 40)
                     leaks.append(
-                        {"path": resp.path, "status": resp.status, "kind": name, "excerpt": resp.text[start : start + 200]}
+                        {
+                            "path": resp.path,
+                            "status": resp.status,
+                            "kind": name,
+                            "excerpt": resp.text[start : start + 200],
+                        }
                     )
                     break
         evidence = {
@@ -73,7 +78,9 @@ class ErrorPagesCheck(WebCheck):
                 evidence=evidence,
             )
         elif not answered:
-            yield self.finding(Verdict.INCONCLUSIVE, f"{site.url}: no answer to the error probes", location=site.location())
+            yield self.finding(
+                Verdict.INCONCLUSIVE, f"{site.url}: no answer to the error probes", location=site.location()
+            )
         else:
             yield self.finding(
                 Verdict.PASS,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from securable.assess.check import Remediation
-from securable.assess.checks.web._common import BACKEND, WebCheck, why_not
+from securable.assess.checks.web._common import WebCheck, why_not
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.web import WebResponse, WebSite
 
@@ -87,7 +87,9 @@ class SecurityHeadersCheck(WebCheck):
         }
         if problems:
             text = "; ".join(f"{where}: {', '.join(p)}" for where, p in problems.items())
-            yield self.finding(Verdict.FAIL, f"{site.url}: {text}", location=site.location(), evidence=evidence)
+            yield self.finding(
+                Verdict.FAIL, f"{site.url}: {text}", location=site.location(), evidence=evidence
+            )
         else:
             yield self.finding(
                 Verdict.PASS,

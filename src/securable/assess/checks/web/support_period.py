@@ -64,7 +64,7 @@ class SupportPeriodPageCheck(WebCheck):
     remediation = Remediation(
         summary="Publish the end of the security support period (month and year at least) on the "
         "product page, the same as support.end in the declaration.",
-        example="<p id=\"support-end\">Security updates until <time datetime=\"2031-06-30\">June 2031</time></p>",
+        example='<p id="support-end">Security updates until <time datetime="2031-06-30">June 2031</time></p>',
         references=("nistir8425:ID-1b", "nistir8425:EA-1e", "cra:AII.7"),
     )
 
@@ -90,7 +90,8 @@ class SupportPeriodPageCheck(WebCheck):
         if not page:
             yield self.finding(
                 Verdict.INCONCLUSIVE,
-                "the declaration names no product page (web.product_page, support.statement_url or product.url)",
+                "the declaration names no product page "
+                "(web.product_page, support.statement_url or product.url)",
                 location=Location(field="web.product_page"),
             )
             return

@@ -10,7 +10,7 @@ from cryptography import x509
 from securable.assess.check import Remediation
 from securable.assess.checks.network.tls_certificate import examine_chain
 from securable.assess.checks.network.tls_versions import OBSOLETE
-from securable.assess.checks.web._common import BACKEND, WebCheck
+from securable.assess.checks.web._common import WebCheck
 from securable.assess.model import Finding, Severity, Verdict
 from securable.assess.targets.web import WebSite
 
@@ -34,7 +34,8 @@ class WebTlsCheck(WebCheck):
     remediation = Remediation(
         summary="Serve the backend over https only, with TLS 1.2 as the minimum version and a "
         "certificate for its host name from a CA the clients trust.",
-        example="# nginx\nssl_protocols TLSv1.2 TLSv1.3;\nssl_certificate /etc/ssl/api.example.com/fullchain.pem;",
+        example="# nginx\nssl_protocols TLSv1.2 TLSv1.3;\n"
+        "ssl_certificate /etc/ssl/api.example.com/fullchain.pem;",
         references=("nistir8425:DP-3", "en303645:5.5-1", "cra:I.2.e", "RFC 8996"),
     )
 
@@ -70,7 +71,9 @@ class WebTlsCheck(WebCheck):
         evidence["version"] = facts.handshake.version
         evidence["cipher"] = facts.handshake.cipher
         if problems:
-            yield self.finding(Verdict.FAIL, f"{site.url}: {'; '.join(problems)}", location=loc, evidence=evidence)
+            yield self.finding(
+                Verdict.FAIL, f"{site.url}: {'; '.join(problems)}", location=loc, evidence=evidence
+            )
         else:
             yield self.finding(
                 Verdict.PASS,

@@ -19,7 +19,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Fetcher", "WebLimits", "WebResponse", "same_host"]
 
@@ -87,13 +91,13 @@ class Fetcher:
         self.limits = limits
         self._lock = threading.Lock()
         self._count = 0
-        self._client: object | None = None
+        self._client: httpx.Client | None = None
 
     @property
     def requests_made(self) -> int:
         return self._count
 
-    def _http(self) -> object:
+    def _http(self) -> httpx.Client:
         import httpx
 
         with self._lock:
@@ -111,7 +115,7 @@ class Fetcher:
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
-            client.close()  # type: ignore[attr-defined]
+            client.close()
 
     def url(self, ref: str) -> str:
         """``ref`` (a path or a URL) as an absolute URL against the base."""
@@ -163,27 +167,34 @@ class Fetcher:
             target = urljoin(url, response.headers.get("location", ""))
             if not same_host(target, self.base) or urlsplit(target).scheme not in ("http", "https"):
                 return WebResponse(
-                    url, response.status, response.headers, response.body, redirects=tuple(hops), offsite=target
+                    url,
+                    response.status,
+                    response.headers,
+                    response.body,
+                    redirects=tuple(hops),
+                    offsite=target,
                 )
             hops.append(url)
             url = target
             if response.status == 303:
                 method, body = "GET", None
-        return WebResponse(url, redirects=tuple(hops), error=f"more than {self.limits.max_redirects} redirects")
+        return WebResponse(
+            url, redirects=tuple(hops), error=f"more than {self.limits.max_redirects} redirects"
+        )
 
     def get(self, ref: str, *, headers: Mapping[str, str] | None = None) -> WebResponse:
         return self.request(ref, headers=headers)
 
     def _one(
         self,
-        client: object,
+        client: httpx.Client,
         method: str,
         url: str,
         headers: Mapping[str, str] | None,
         body: bytes | None,
     ) -> WebResponse:
         deadline = time.monotonic() + self.limits.seconds
-        with client.stream(method, url, headers=dict(headers or {}), content=body) as response:  # type: ignore[attr-defined]
+        with client.stream(method, url, headers=dict(headers or {}), content=body) as response:
             chunks: list[bytes] = []
             size = 0
             truncated = False

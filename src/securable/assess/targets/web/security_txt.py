@@ -78,11 +78,11 @@ def _unwrap_signed(text: str) -> tuple[str, str | None]:
     lines = text.splitlines()
     if not lines or lines[0].strip() != _SIGNED_START:
         return text, None
-    n = 1
-    while n < len(lines) and lines[n].strip():  # armor headers ("Hash: SHA256") up to a blank line
-        n += 1
+    start = 1
+    while start < len(lines) and lines[start].strip():  # armor headers ("Hash: SHA256") up to a blank
+        start += 1
     body: list[str] = []
-    for n in range(n + 1, len(lines)):
+    for n in range(start + 1, len(lines)):
         if lines[n].strip() == _SIG_START:
             signature = "\n".join(lines[n:])
             return "\n".join(body), signature if _SIG_END in signature else None
@@ -114,14 +114,18 @@ def parse_security_txt(
     if signed:
         body, armored = _unwrap_signed(text.lstrip())
         if armored is None:
-            problems.append("the file starts as an OpenPGP signed message but has no complete signature block")
+            problems.append(
+                "the file starts as an OpenPGP signed message but has no complete signature block"
+            )
             signature_state = "malformed"
         elif key is None:
             signature_state = "not verified (no OpenPGP key given)"
         else:
             signature_state = verify_signature(text.lstrip(), key)
             if signature_state != "verified":
-                problems.append(f"the OpenPGP signature does not verify with the given key ({signature_state})")
+                problems.append(
+                    f"the OpenPGP signature does not verify with the given key ({signature_state})"
+                )
     else:
         body = text
     fields: dict[str, list[str]] = {}
@@ -177,7 +181,7 @@ def verify_signature(signed_text: str, key: Path) -> str:
         env = {**os.environ, "GNUPGHOME": tmp, "LC_ALL": "C"}
         keyring = Path(tmp, "keyring.gpg")
         if raw.lstrip().startswith(b"-----BEGIN PGP"):
-            done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            done = subprocess.run(
                 [gpg, "--batch", "--dearmor", "--output", str(keyring)],
                 input=raw,
                 capture_output=True,
@@ -191,7 +195,7 @@ def verify_signature(signed_text: str, key: Path) -> str:
             keyring.write_bytes(raw)
         message = Path(tmp, "security.txt.asc")
         message.write_text(signed_text, encoding="utf-8")
-        done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        done = subprocess.run(
             [gpgv, "--keyring", str(keyring), str(message)],
             capture_output=True,
             env=env,

@@ -178,9 +178,11 @@ class WebSite:
             except (OSError, ssl.SSLError) as exc:
                 return False, f"the CA file {self.limits.ca_file} cannot be loaded ({exc})"
         try:
-            with socket.create_connection((self.host, self.port), timeout=self.limits.seconds) as raw:
-                with ctx.wrap_socket(raw, server_hostname=self.host):
-                    return True, None
+            with (
+                socket.create_connection((self.host, self.port), timeout=self.limits.seconds) as raw,
+                ctx.wrap_socket(raw, server_hostname=self.host),
+            ):
+                return True, None
         except ssl.SSLCertVerificationError as exc:
             return False, exc.verify_message or str(exc)
         except (OSError, ssl.SSLError) as exc:
@@ -246,7 +248,12 @@ class Web:
 
     @classmethod
     def from_url(
-        cls, url: str, limits: WebLimits | None = None, *, roles: Iterable[str] = (PRESENCE, BACKEND), **kw: Any
+        cls,
+        url: str,
+        limits: WebLimits | None = None,
+        *,
+        roles: Iterable[str] = (PRESENCE, BACKEND),
+        **kw: Any,
     ) -> Web:
         """A web target of one site: the integrator's one call for a declared backend component
         (``roles=("backend",)``) or a web presence (``roles=("presence",)``)."""
@@ -308,6 +315,6 @@ def merge_sites(sites: Iterable[WebSite]) -> tuple[WebSite, ...]:
             limits=first.limits,
             auth_paths=tuple(dict.fromkeys([*first.auth_paths, *site.auth_paths])),
             product_page=first.product_page or site.product_page,
-            now=first._now,  # noqa: SLF001 - the same class
+            now=first._now,
         )
     return tuple(merged.values())

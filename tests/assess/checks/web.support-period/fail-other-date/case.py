@@ -8,5 +8,8 @@ from tests.assess.web.cases import declaration, servers, web_case
 
 def build(tmp: Path) -> Case:
     return web_case(
-        servers.incomplete_site(), roles=("presence",), product_page="/products/th-200", decl=declaration("2031-03")
+        servers.incomplete_site(),
+        roles=("presence",),
+        product_page="/products/th-200",
+        decl=declaration("2031-03"),
     )

@@ -8,4 +8,6 @@ from tests.assess.web.cases import declaration, servers, web_case
 
 def build(tmp: Path) -> Case:
     page = servers.PORTAL_PRODUCT_PAGE
-    return web_case(servers.portal(), roles=("presence",), product_page=page, decl=declaration(servers.PORTAL_SUPPORT_END))
+    return web_case(
+        servers.portal(), roles=("presence",), product_page=page, decl=declaration(servers.PORTAL_SUPPORT_END)
+    )

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from securable.assess.targets.web import WebLimits
 from tests.assess.checks._fixtures import Case
 from tests.assess.web.cases import servers, web_case
+
+from securable.assess.targets.web import WebLimits
 
 
 def build(tmp: Path) -> Case:

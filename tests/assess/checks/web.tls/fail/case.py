@@ -8,5 +8,7 @@ from tests.assess.web.cases import servers, web_case
 
 def build(tmp: Path) -> Case:
     return web_case(
-        servers.flawed_api(), roles=("backend",), auth_paths=(servers.FLAWED_OPEN_PATH, servers.FLAWED_LOGIN_PATH)
+        servers.flawed_api(),
+        roles=("backend",),
+        auth_paths=(servers.FLAWED_OPEN_PATH, servers.FLAWED_LOGIN_PATH),
     )
