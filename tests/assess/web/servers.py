@@ -134,8 +134,9 @@ def serve(app: Any, port: int, tls: Tls | None) -> Served:
 
 
 @functools.cache
-def portal() -> Served:
-    """The portal over TLS, seeded with a product and a published advisory (CVE-2026-40001)."""
+def portal(name: str = "shared") -> Served:
+    """The portal over TLS, seeded with a product and a published advisory (CVE-2026-40001); one
+    per ``name`` (a test that logs in takes its own, so others' failed logins do not throttle it)."""
     from securable.portal import ManualClock, PortalSettings, RateLimits
     from tests.portal.conftest import build_portal
     from tests.portal.test_workflow import run_case_to_disclosure

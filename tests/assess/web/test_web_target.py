@@ -143,8 +143,31 @@ def test_a_bad_base_url_is_a_usage_error(url: str) -> None:
         Web.from_url(url)
 
 
+def test_the_examples_web_section_is_valid_once_uncommented() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "\nweb:" not in text  # commented out: assessing the example must contact no one
+    block = text[text.index("\n# web:\n") + 1 :].split("\n\n", 1)[0]
+    uncommented = text.replace(block, "\n".join(line[2:] for line in block.splitlines()))
+    web = Web.from_declaration(Declaration.from_text(uncommented))
+    assert web is not None and [s.url for s in web.sites] == [
+        "https://example.com",
+        "https://api.example.com",
+    ]
+
+
 def test_sites_from_the_declaration_and_the_command_line() -> None:
-    decl = Declaration.load(EXAMPLE)
+    decl = Declaration.from_mapping(
+        {
+            "schema": "securable/product/v1",
+            "product": {"name": "x", "manufacturer": "y", "url": "https://example.com/th-200"},
+            "web": {
+                "url": "https://example.com",
+                "backends": [
+                    {"url": "https://api.example.com", "auth_paths": ["/v1/devices", "/v1/account"]}
+                ],
+            },
+        }
+    )
     extra = WebSite("https://example.com/", roles=(BACKEND,))
     web = Web.from_declaration(decl, extra=[extra])
     assert web is not None
@@ -162,7 +185,7 @@ def test_sites_from_the_declaration_and_the_command_line() -> None:
 def test_the_live_login_code_really_logs_in_to_the_portal() -> None:
     """The default-credential check's attempts are real: the admin's own password gets in through
     the same seam, form discovery (with the portal's CSRF cookie) and attempt code."""
-    served = servers.portal()
+    served = servers.portal("login")  # its own portal: the other tests' failed logins throttle the shared one
     site = WebSite(served.url, limits=WebLimits(ca_file=servers.test_tls().ca))
     seam = SiteHttp(site)
     svc = HttpService(seam, site.host, site.port, site.tls)
