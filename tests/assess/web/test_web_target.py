@@ -133,6 +133,7 @@ def test_an_unreachable_site_is_one_inconclusive_finding() -> None:
     web = Web.from_url(f"http://127.0.0.1:{port}", roles=(PRESENCE,))
     check = SecurityTxtCheck()
     findings = list(check.evaluate(web))
+    web.close()
     assert [f.verdict for f in findings] == [Verdict.INCONCLUSIVE]
     assert "could not be reached" in findings[0].message
 
@@ -188,9 +189,12 @@ def test_the_live_login_code_really_logs_in_to_the_portal() -> None:
     served = servers.portal("login")  # its own portal: the other tests' failed logins throttle the shared one
     site = WebSite(served.url, limits=WebLimits(ca_file=servers.test_tls().ca))
     seam = SiteHttp(site)
-    svc = HttpService(seam, site.host, site.port, site.tls)
-    surface = find_surface(svc, ())
-    assert surface is not None and surface.kind == "form" and surface.path == "/admin/login"
-    assert try_login(svc, surface, "alice", "not the password") is False
-    assert try_login(svc, surface, "alice", PASSWORD) is True
-    seam.fetcher.close()
+    try:
+        svc = HttpService(seam, site.host, site.port, site.tls)
+        surface = find_surface(svc, ())
+        assert surface is not None and surface.kind == "form" and surface.path == "/admin/login"
+        assert try_login(svc, surface, "alice", "not the password") is False
+        assert try_login(svc, surface, "alice", PASSWORD) is True
+    finally:
+        seam.fetcher.close()
+        site.close()
