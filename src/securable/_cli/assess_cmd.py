@@ -274,10 +274,6 @@ def assess(
         declaration = Declaration.load(manifest) if manifest is not None else None
         if declaration is not None:
             targets[TargetKind.DECLARATION] = declaration
-            if fetch_docs:
-                from securable.assess.targets.documents import Documents
-
-                targets[TargetKind.DOCUMENTS] = Documents.from_declaration(declaration, fetch=True)
         web_target = _web_target(declaration, extra_sites, web_limits)
         if web_target is not None:
             stack.callback(web_target.close)
@@ -301,7 +297,7 @@ def assess(
             targets[TargetKind.HOST] = target
         if firmware is not None:
             targets[TargetKind.FIRMWARE] = stack.enter_context(FirmwareImage.open(firmware, vulndb=vulndb))
-        options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
+        options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb, fetch_docs=fetch_docs)
         with _progress_reporter() as on_event:
             assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
         if bundle is not None and firmware is not None:

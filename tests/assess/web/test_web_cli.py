@@ -142,3 +142,26 @@ def test_fetch_docs_reads_url_documents_only_when_allowed(tmp_path: Path, served
     fetched = support_finding("--fetch-docs")
     assert fetched["verdict"] == "pass", fetched["message"]
     assert "30.09.2032" in json.dumps(fetched["evidence"])
+
+
+def test_the_engine_option_fetches_documents_for_library_callers(served_docs: str) -> None:
+    from securable.assess.checks.documents.support_period import SupportPeriodCheck
+    from securable.assess.engine import EngineOptions, run_assessment
+    from securable.assess.model import TargetKind
+    from securable.assess.targets import Declaration
+
+    decl = Declaration.from_mapping(
+        {
+            "schema": "securable/product/v1",
+            "product": {"name": "DS-3", "manufacturer": "Nordlock"},
+            "support": {"end": "2032-09"},
+            "documentation": {"manual": f"{served_docs}/nordlock.md"},
+        }
+    )
+
+    def verdicts(options: EngineOptions) -> list[str]:
+        result = run_assessment({TargetKind.DECLARATION: decl}, [SupportPeriodCheck], options=options)
+        return [f.verdict.value for f in result.findings]
+
+    assert verdicts(EngineOptions()) == ["inconclusive"]
+    assert verdicts(EngineOptions(fetch_docs=True)) == ["pass"]
