@@ -130,3 +130,11 @@ def test_an_unreadable_key_says_so(tmp_path: Path) -> None:
     )
     txt = parse_security_txt(signed, URL, now=NOW, key=tmp_path / "missing.asc")
     assert txt.signature.startswith("not verified")
+
+
+def test_a_hostile_file_cannot_flood_the_evidence() -> None:
+    flood = GOOD + "".join(f"X-{n}: {'v' * 2000}\n" for n in range(200)) + "garbage line\n" * 5000
+    txt = parse_security_txt(flood, URL, now=NOW)
+    assert len(txt.fields) <= 50 and all(len(v) <= 500 for vs in txt.fields.values() for v in vs)
+    assert len(txt.problems) == 11 and "4990 more lines" in txt.problems[-1]
+    assert txt.values("contact")  # the real fields, first in the file, are kept

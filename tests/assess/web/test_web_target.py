@@ -198,3 +198,16 @@ def test_the_live_login_code_really_logs_in_to_the_portal() -> None:
     finally:
         seam.fetcher.close()
         site.close()
+
+
+def test_the_support_end_is_read_from_any_json_layout() -> None:
+    """The portal's product.json may move its registry fields (another branch changes them): a key
+    naming the support end is found at any depth."""
+    from securable.assess.checks.web.support_period import json_dates
+
+    flat = {"product_name": "Cam", "support_end": "2031-06-30", "support_type": "free updates until 2040"}
+    nested = {"fcc_registry": {"fields": [{"end_of_support_period": "June 2031"}]}, "released": "2026-10-01"}
+    assert [(k, d.text) for k, d in json_dates(flat)] == [("support_end", "2031-06-30")]
+    assert [(k, d.text) for k, d in json_dates(nested)] == [
+        ("fcc_registry.fields[0].end_of_support_period", "June 2031")
+    ]

@@ -1,8 +1,14 @@
 """The web target: a base URL (the manufacturer's web presence or an HTTP(S) backend) and the
 facts about it. See :mod:`securable.assess.targets.web.site`.
 
-For an integrator: ``Web.from_url(url, WebLimits(), roles=("backend",))`` is the whole target for
-one declared backend component; pass it to the engine as ``{TargetKind.WEB: web}``.
+For an integrator routing a declared backend component here::
+
+    web = Web.from_url(url, WebLimits(), roles=("backend",), auth_paths=("/v1/devices",))
+    targets[TargetKind.WEB] = web  # or, when a web target exists already:
+    targets[TargetKind.WEB] = existing.with_sites(web.sites)
+
+Sites with the same base URL are merged (roles and paths combined). ``roles=("presence",)`` is the
+manufacturer's public site; ``("presence", "backend")`` both. Close the target after the run.
 """
 
 from securable.assess.targets.web.fetch import Fetcher, WebLimits, WebResponse, same_host

@@ -37,6 +37,10 @@ _FIELD = re.compile(r"^([A-Za-z0-9-]+):\s*(.*?)\s*$")
 _SIGNED_START = "-----BEGIN PGP SIGNED MESSAGE-----"
 _SIG_START = "-----BEGIN PGP SIGNATURE-----"
 _SIG_END = "-----END PGP SIGNATURE-----"
+MAX_FIELDS = 50  # distinct field names kept; a hostile file cannot flood the evidence
+MAX_VALUES = 20  # values kept per field
+MAX_VALUE_CHARS = 500
+MAX_LINE_PROBLEMS = 10
 _WEB_URI_FIELDS = ("contact", "policy", "canonical", "encryption", "acknowledgments", "hiring", "csaf")
 
 
@@ -129,15 +133,27 @@ def parse_security_txt(
     else:
         body = text
     fields: dict[str, list[str]] = {}
+    bad_lines = 0
     for number, line in enumerate(body.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         match = _FIELD.match(stripped)
         if match is None:
-            problems.append(f"line {number} is neither a field, a comment nor blank: {stripped[:60]!r}")
+            bad_lines += 1
+            if bad_lines <= MAX_LINE_PROBLEMS:
+                problems.append(f"line {number} is neither a field, a comment nor blank: {stripped[:60]!r}")
             continue
-        fields.setdefault(match.group(1).lower(), []).append(match.group(2))
+        name = match.group(1).lower()
+        if name not in fields and len(fields) >= MAX_FIELDS:
+            continue
+        values = fields.setdefault(name, [])
+        if len(values) < MAX_VALUES or name == "expires":  # every Expires counts: only one is allowed
+            values.append(match.group(2)[:MAX_VALUE_CHARS])
+    if bad_lines > MAX_LINE_PROBLEMS:
+        problems.append(
+            f"{bad_lines - MAX_LINE_PROBLEMS} more lines are neither a field, a comment nor blank"
+        )
     if urlsplit(url).scheme != "https":
         problems.append("served over plain http; RFC 9116 requires https")
     if not fields.get("contact"):
