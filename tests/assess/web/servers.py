@@ -155,7 +155,28 @@ def portal(name: str = "shared") -> Served:
     clock = ManualClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=4))
     p = build_portal(settings, clock)
     run_case_to_disclosure(p)
+    if name == "vex":  # a second vulnerability answered by a VEX statement only, no advisory
+        vuln = {
+            "ident": VEX_ONLY,
+            "title": "openssl: a flaw in code the camera never runs",
+            "description": "A flaw in the TLS 1.3 early-data path, which the camera's server disables.",
+        }
+        assert p.post("/api/v1/admin/vulnerabilities", vuln).status_code == 201
+        statement = {
+            "vulnerability": VEX_ONLY,
+            "product": "cam",
+            "version": "1.2.0",
+            "component": "pkg:deb/debian/openssl@3.0.11",
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path",
+            "impact_statement": "Early data is disabled in the camera's TLS server.",
+        }
+        response = p.post("/api/v1/admin/vex", statement)
+        assert response.status_code == 201, response.text
     return serve(p.app, port, tls)
+
+
+VEX_ONLY = "CVE-2026-49999"
 
 
 PORTAL_PRODUCT_PAGE = "/products/cam"
