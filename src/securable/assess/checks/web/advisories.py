@@ -3,6 +3,7 @@ advisory or VEX statement."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,9 @@ class VulnerabilityAdvisoriesCheck(WebCheck):
         read = {"documents_listed": len(urls), "documents_read": len(texts)}
         for match in self._matches:
             names = [match.id, *match.aliases]
-            covering = [u for u, text in texts.items() if any(n in text for n in names)]
+            # whole IDs only: CVE-2026-4000 is not named by a document about CVE-2026-40001
+            pattern = re.compile("|".join(rf"(?<![\w-]){re.escape(n)}(?![\w-])" for n in names))
+            covering = [u for u, text in texts.items() if pattern.search(text)]
             evidence = {
                 "vulnerability": match.id,
                 "aliases": list(match.aliases),
