@@ -65,7 +65,7 @@ def test_web_presence_and_backends_end_to_end(tmp_path: Path) -> None:
     # the portal is also given as the web presence on the command line: its site gets both roles
     code = cli(
         ["assess", "--manifest", str(manifest), "--web", portal.url, "--web-ca", str(servers.test_tls().ca),
-         "--out", str(out), "--format", "json,sarif,html", "--timeout", "120"]
+         "--out", str(out), "--format", "json,sarif,html,oscal,junit", "--timeout", "120"]
     )  # fmt: skip
     report = validate(out)
     assert code == 1  # the flawed backend fails
@@ -87,6 +87,16 @@ def test_web_presence_and_backends_end_to_end(tmp_path: Path) -> None:
     assert "fail" in by_site[("flawed", "web.api-authentication")]
     html = (out / "report.html").read_text()
     assert "web.security-txt" in html
+    xmlschema = pytest.importorskip("xmlschema")
+    xmlschema.XMLSchema(str(ROOT / "tests/assess/schemas/junit-windyroad.xsd")).validate(
+        (out / "junit.xml").read_text()
+    )
+    from trestle.oscal.assessment_results import AssessmentResults
+
+    model = AssessmentResults.oscal_read(out / "oscal-ar.json")
+    assert isinstance(model, AssessmentResults)
+    observations = model.results[0].observations or []
+    assert any("web.tls" in (o.title or o.description) for o in observations)
 
 
 def test_a_bad_web_url_is_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
