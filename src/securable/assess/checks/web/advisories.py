@@ -98,7 +98,6 @@ class VulnerabilityAdvisoriesCheck(WebCheck):
     title = "Known vulnerabilities have a published advisory or VEX statement"
     severity = Severity.HIGH
     roles = frozenset({PRESENCE})
-    timeout = 300.0
     remediation = Remediation(
         summary="Publish a CSAF advisory (affected and fixed) or a VEX statement (not affected, with "
         "the justification) for every known vulnerability of the shipped components.",
