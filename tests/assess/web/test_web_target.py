@@ -211,3 +211,22 @@ def test_the_support_end_is_read_from_any_json_layout() -> None:
     assert [(k, d.text) for k, d in json_dates(nested)] == [
         ("fcc_registry.fields[0].end_of_support_period", "June 2031")
     ]
+
+
+def test_the_csaf_schema_is_used_without_importing_csaf() -> None:
+    """Importing the ``csaf`` package sets the root logger to INFO on stderr, which would print every
+    HTTP request of an assessment; the provider check only reads its schema file."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "from securable.assess.checks.web.csaf_provider import provider_validator\n"
+        "provider_validator()\n"
+        "import sys; assert 'csaf' not in sys.modules\n"
+        "print(logging.getLogger().level, len(logging.getLogger().handlers))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["30", "0"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from collections.abc import Iterator
 from importlib import resources
@@ -17,17 +18,23 @@ from securable.assess.targets.web import WebSite, json_of
 MAX_ERRORS = 20
 
 
+def _csaf_document_schema() -> Path:
+    """The CSAF 2.0 document schema file of the installed ``csaf`` package, found without importing
+    it: importing ``csaf`` sets up the root logger at INFO on stderr for the whole process."""
+    spec = importlib.util.find_spec("csaf")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the csaf package is not installed (pip install 'securable[assess]')")
+    return Path(next(iter(spec.submodule_search_locations))) / "csaf" / "v20" / "schema" / "csaf.json"
+
+
 @functools.cache
 def provider_validator() -> Any:
     """The CSAF 2.0 provider-metadata schema (shipped), with the CSAF 2.0 document schema from the
     installed ``csaf`` package for the ``publisher`` it refers to — the portal tests' validator."""
-    import csaf
     import jsonschema
     from referencing import Registry, Resource
 
-    document = json.loads(
-        (Path(csaf.__file__).resolve().parent / "csaf" / "v20" / "schema" / "csaf.json").read_text("utf-8")
-    )
+    document = json.loads(_csaf_document_schema().read_text("utf-8"))
     schema = json.loads(
         resources.files("securable.assess.data")
         .joinpath("csaf/provider_json_schema_2.0.json")
