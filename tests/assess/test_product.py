@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from jsonschema import Draft4Validator, Draft202012Validator
 
 from securable.assess.assessment import Assessment
@@ -236,7 +237,7 @@ def test_product_verdicts_fold_per_component_and_reports_say_which(
     unit = next(c for c in product.components if c.name == "unit")
     assert unit.verdicts["nistir8425:DP-3"] is Verdict.FAIL
     app_result = next(c for c in product.components if c.name == "app")
-    assert not app_result.assessed and "APK" in app_result.reason
+    assert not app_result.assessed and "not at hand" in app_result.reason
     status = {c.label: c.status for c in product.connections}
     assert sorted(status.values()) == ["declared", "unseen", "verified", "violated", "violated"]
 
@@ -383,3 +384,48 @@ def test_a_component_firmware_that_is_missing_is_a_one_line_error(
     assert cli(["assess", "--manifest", str(manifest), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "component 'unit': firmware" in err and "Traceback" not in err
+
+
+def test_a_declared_backend_is_probed_only_when_named_with_backend(tmp_path: Path) -> None:
+    """A backend component's base URL is contacted only when --backend names it; its web findings
+    then carry the component, and without the flag it is not assessed, with the reason."""
+    from tests.assess.web.servers import flawed_api
+
+    api = flawed_api()
+    manifest = tmp_path / "product.yaml"
+    manifest.write_text(
+        yaml.safe_dump(
+            {
+                "schema": "securable/product/v1",
+                "product": {"name": "Test Thermostat", "manufacturer": "Example Devices Ltd"},
+                "components": [
+                    {"name": "unit", "kind": "device"},
+                    {"name": "cloud api", "kind": "backend", "base_url": api.url},
+                ],
+            }
+        )
+    )
+    quiet, probed = tmp_path / "quiet", tmp_path / "probed"
+    cli(["assess", "--manifest", str(manifest), "--out", str(quiet), "--format", "json"])
+    report = json.loads((quiet / "report.json").read_text())
+    backend = next(c for c in report["product"]["components"] if c["name"] == "cloud api")
+    assert backend["assessed"] is False and "--backend" in backend["reason"]
+    assert not [f for f in report["findings"] if f["check"].startswith("web.")]
+
+    cli(
+        [
+            "assess",
+            "--manifest",
+            str(manifest),
+            "--backend",
+            api.url,
+            "--out",
+            str(probed),
+            "--format",
+            "json",
+        ]
+    )
+    report = json.loads((probed / "report.json").read_text())
+    web = [f for f in report["findings"] if f["check"].startswith("web.")]
+    assert web and {f.get("component") for f in web} == {"cloud api"}
+    assert any(f["verdict"] == "fail" for f in web)

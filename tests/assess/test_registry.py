@@ -11,7 +11,7 @@ from securable.assess.model import TargetKind
 from securable.assess.registry import all_checks, check_by_id, checks_for
 from securable.catalog import load_catalog
 
-ID = re.compile(r"^(fw|net|host|decl|doc|app|traffic)\.[a-z0-9-]+(\.[a-z0-9-]+)*$")
+ID = re.compile(r"^(fw|net|host|decl|doc|app|traffic|web)\.[a-z0-9-]+(\.[a-z0-9-]+)*$")
 
 
 def test_every_check_is_complete_and_unique() -> None:
@@ -28,6 +28,7 @@ def test_every_check_is_complete_and_unique() -> None:
         kinds["doc"] = TargetKind.DOCUMENTS
         kinds["app"] = TargetKind.APP
         kinds["traffic"] = TargetKind.TRAFFIC
+        kinds["web"] = TargetKind.WEB
         assert cls.target is kinds[cls.id.split(".")[0]], cls.id
     with pytest.raises(KeyError):
         check_by_id("fw.nope")

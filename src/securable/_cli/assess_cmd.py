@@ -153,12 +153,17 @@ def _assess_product(
     vulndb: Path | None,
     watching: tuple[float | None, int | None, str | None],
     app: Path | None = None,
+    web: Any = None,
+    web_limits: Any = None,
+    backends: tuple[str, ...] = (),
 ) -> Any:
     """Every component the declaration (and the flags) say how to reach, then one product verdict."""
     from securable.assess.product import component_targets, run_product
     from securable.assess.targets.host import declared_interfaces_from
 
-    plans = component_targets(declaration, firmware=firmware, host=host, ports=ports, app=app)
+    plans = component_targets(
+        declaration, firmware=firmware, host=host, ports=ports, app=app, backends=backends
+    )
     primary = next((p for p in plans if p.component.kind == "device"), plans[0])
     seconds, pid, netns = watching
     if seconds is not None:
@@ -182,7 +187,13 @@ def _assess_product(
         time.sleep(seconds)
         traffic = {primary.component.name: watcher.stop()}
         plans = component_targets(
-            declaration, firmware=firmware, host=host, ports=ports, traffic=traffic, app=app
+            declaration,
+            firmware=firmware,
+            host=host,
+            ports=ports,
+            traffic=traffic,
+            app=app,
+            backends=backends,
         )
         primary = next((p for p in plans if p.component.kind == "device"), plans[0])
     declared = declared_interfaces_from(declaration)
@@ -204,7 +215,51 @@ def _assess_product(
             progress=on_event,
             open_host=open_host,
             vulndb=vulndb,
+            product_targets={TargetKind.WEB: web} if web is not None else None,
+            open_web=lambda plan: _backend_web(declaration, plan, web_limits),
         )
+
+
+def _web_limits(ca: Path | None, key: Path | None) -> Any:
+    from securable.assess.targets.web import WebLimits
+
+    for flag, path in (("--web-ca", ca), ("--openpgp-key", key)):
+        if path is not None and not path.is_file():
+            raise UsageError(
+                f"{flag}: '{path}' is not a file", diagnostics=f"give the path of a file to {flag}"
+            )
+    return WebLimits(ca_file=ca, openpgp_key=key)
+
+
+def _web_sites(presence: list[str], backends: list[str], limits: Any) -> list[Any]:
+    """The sites given on the command line (a URL given to both flags gets both roles)."""
+    from securable.assess.targets.web import BACKEND, PRESENCE, WebSite, check_base_url
+
+    sites = [WebSite(check_base_url(u, "--web"), roles=(PRESENCE,), limits=limits) for u in presence]
+    sites += [WebSite(check_base_url(u, "--backend"), roles=(BACKEND,), limits=limits) for u in backends]
+    return sites
+
+
+def _web_target(declaration: Declaration | None, sites: list[Any], limits: Any) -> Any:
+    """The web target: the declaration's ``web:`` sites plus the command line's, or None."""
+    from securable.assess.targets.web import Web
+    from securable.assess.targets.web.site import merge_sites
+
+    if declaration is not None:
+        return Web.from_declaration(declaration, limits, extra=sites)
+    return Web(merge_sites(sites)) if sites else None
+
+
+def _backend_web(declaration: Declaration, plan: Any, limits: Any) -> Any:
+    """The web target of a backend component: its base URL with the backend role (the API paths
+    that must ask for authentication from the declaration's ``web.backends`` entry of that URL)."""
+    from securable.assess.targets.web import BACKEND, Web
+
+    paths: tuple[str, ...] = ()
+    for entry in declaration.section("web").get("backends") or ():
+        if isinstance(entry, dict) and entry.get("url") == plan.base_url:
+            paths = tuple(str(p) for p in entry.get("auth_paths") or ())
+    return Web.from_url(plan.base_url, limits, roles=(BACKEND,), auth_paths=paths)
 
 
 def assess(
@@ -258,6 +313,21 @@ def assess(
     watch_netns: str | None = typer.Option(
         None, "--watch-netns", help="With --watch: the device's network namespace (name or path)."
     ),
+    fetch_docs: bool = typer.Option(
+        False, "--fetch-docs", help="Fetch documentation entries that are URLs (size and time limits apply)."
+    ),
+    web: list[str] | None = typer.Option(
+        None, "--web", help="The manufacturer's web presence (base URL): security.txt, CSAF, advisories."
+    ),
+    backend: list[str] | None = typer.Option(
+        None, "--backend", help="An HTTP(S) backend of the product (base URL): TLS, headers, auth, CORS."
+    ),
+    web_ca: Path | None = typer.Option(
+        None, "--web-ca", help="PEM CA certificates to trust besides the system's, for --web/--backend."
+    ),
+    openpgp_key: Path | None = typer.Option(
+        None, "--openpgp-key", help="The manufacturer's OpenPGP public key: verifies a signed security.txt."
+    ),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --list-checks: machine-readable output."),
 ) -> None:
@@ -279,11 +349,16 @@ def assess(
     if out is None:
         raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
     check_output_folder(out, "--out")
-    if firmware is None and host is None and manifest is None and app is None:
+    if firmware is None and host is None and manifest is None and app is None and not web and not backend:
         raise UsageError(
             "nothing to assess",
-            diagnostics="give --firmware PATH, --host ADDR, --app APP.apk and/or --manifest product.yaml",
+            diagnostics="give --firmware PATH, --host ADDR, --app APP.apk, --web URL and/or --manifest "
+            "product.yaml",
         )
+    web_limits = _web_limits(web_ca, openpgp_key)
+    extra_sites = _web_sites(web or [], backend or [], web_limits)
+    if fetch_docs and manifest is None:
+        raise UsageError("--fetch-docs needs --manifest", diagnostics="add --manifest product.yaml")
     if ports is not None and host is None:
         raise UsageError("--ports needs --host", diagnostics="add --host ADDR or drop --ports")
     if timeout <= 0:
@@ -318,19 +393,32 @@ def assess(
     firmware_evidence = None
 
     declaration = Declaration.load(manifest) if manifest is not None else None
-    options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
+    options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb, fetch_docs=fetch_docs)
     if declaration is not None:
-        assessment = _assess_product(
-            declaration,
-            firmware,
-            host,
-            port_list,
-            options,
-            catalog,
-            vulndb,
-            (watch, watch_pid, watch_netns),
-            app,
+        declared = {c.base_url.rstrip("/") for c in declaration.components if c.base_url}
+        named_backends = tuple(u for u in backend or () if u.rstrip("/") in declared)
+        extra_sites = _web_sites(
+            web or [], [u for u in backend or () if u.rstrip("/") not in declared], web_limits
         )
+        web_target = _web_target(declaration, extra_sites, web_limits)
+        try:
+            assessment = _assess_product(
+                declaration,
+                firmware,
+                host,
+                port_list,
+                options,
+                catalog,
+                vulndb,
+                (watch, watch_pid, watch_netns),
+                app,
+                web_target,
+                web_limits,
+                named_backends,
+            )
+        finally:
+            if web_target is not None:
+                web_target.close()
         if bundle is not None and firmware is not None:
             with FirmwareImage.open(firmware, vulndb=vulndb) as image:
                 firmware_evidence = collect_firmware(image, firmware)
@@ -350,6 +438,10 @@ def assess(
                 from securable.assess.targets.app import AndroidApp
 
                 targets[TargetKind.APP] = AndroidApp.open(app)
+            web_target = _web_target(None, extra_sites, web_limits)
+            if web_target is not None:
+                stack.callback(web_target.close)
+                targets[TargetKind.WEB] = web_target
             with _progress_reporter() as on_event:
                 assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
             if bundle is not None and firmware is not None:

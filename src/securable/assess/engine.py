@@ -68,6 +68,8 @@ class EngineOptions:
     timeout: float = DEFAULT_TIMEOUT  # per check, unless the check sets its own
     workers: int = field(default_factory=lambda: max(2, min(4, os.cpu_count() or 2)))
     vulndb: Path | None = None
+    # documentation entries that are URLs are fetched only when this is set (``--fetch-docs``)
+    fetch_docs: bool = False
 
 
 @dataclass
@@ -166,16 +168,16 @@ class _Runner:
         self._results.put((index, "ok", findings, time.monotonic() - start))
 
 
-def _views(targets: Mapping[TargetKind, Any]) -> dict[TargetKind, Any]:
+def _views(targets: Mapping[TargetKind, Any], fetch_docs: bool = False) -> dict[TargetKind, Any]:
     """What checks receive: the firmware image wrapped once in its :class:`FirmwareView`, and
     the declaration's documents opened as a target of their own."""
     out = dict(targets)
     if TargetKind.DECLARATION in out and TargetKind.DOCUMENTS not in out:
-        # The declaration's documents, read from local files only; a caller that may fetch URLs
-        # (``--fetch-docs``) passes its own ``Documents.from_declaration(decl, fetch=True)``.
+        # The declaration's documents; URLs among them are fetched only with ``fetch_docs``
+        # (``EngineOptions.fetch_docs``, the CLI's ``--fetch-docs``), within the document limits.
         from securable.assess.targets.documents import Documents
 
-        out[TargetKind.DOCUMENTS] = Documents.from_declaration(out[TargetKind.DECLARATION])
+        out[TargetKind.DOCUMENTS] = Documents.from_declaration(out[TargetKind.DECLARATION], fetch=fetch_docs)
     if TargetKind.FIRMWARE in out:
         out[TargetKind.FIRMWARE] = FirmwareView.of(out[TargetKind.FIRMWARE])
     return out
@@ -202,7 +204,7 @@ def run_assessment(
 
         checks = all_checks()
     raw_targets = targets
-    targets = _views(targets)
+    targets = _views(targets, options.fetch_docs)
     context = AssessmentContext(
         profile=profile.key,
         requirement_ids=profile.item_ids,

@@ -41,6 +41,7 @@ class TargetKind(StrEnum):
     DOCUMENTS = "documents"  # what the declaration's documentation entries say
     APP = "app"  # the companion app's package, read statically
     TRAFFIC = "traffic"  # what a component was seen connecting to (securable.assess.observe)
+    WEB = "web"  # the manufacturer's web presence or the product's HTTP(S) backend, by base URL
 
 
 @dataclass(frozen=True)

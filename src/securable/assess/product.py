@@ -64,6 +64,7 @@ class ComponentPlan:
     traffic: ObservedTraffic | None = None
     reason: str = ""
     app: Path | None = None  # an app's package (APK), read statically
+    probe_web: bool = False  # a backend's base URL named on the command line (--backend)
 
     @property
     def runnable(self) -> bool:
@@ -72,6 +73,7 @@ class ComponentPlan:
             or self.host is not None
             or self.traffic is not None
             or self.app is not None
+            or (self.probe_web and self.base_url is not None)
         )
 
 
@@ -87,9 +89,15 @@ def component_targets(
     ports: tuple[int, ...] | None = None,
     traffic: Mapping[str, ObservedTraffic] | None = None,
     app: Path | None = None,
+    backends: Sequence[str] = (),
 ) -> list[ComponentPlan]:
     """One plan per declared component; CLI locations override the first device's (``app``: the
-    first app's package, or an app of its own when the declaration names none)."""
+    first app's package, or an app of its own when the declaration names none).
+
+    A backend's ``base_url`` is contacted only when it is also named in ``backends`` (``--backend``):
+    a declaration may name production services the user has no leave to test.
+    """
+    wanted = {u.rstrip("/") for u in backends}
     primary = _primary(declaration.components)
     first_app = next((c for c in declaration.components if c.kind == "app"), None)
     traffic = traffic or {}
@@ -125,10 +133,13 @@ def component_targets(
             fw = None
             if comp is not primary and comp_ports is None:
                 addr = None  # a backend is probed only on the ports its declaration names
-            if addr is None and seen is None:
-                if comp.base_url:
-                    reason = "a backend's HTTP(S) API is assessed by the web target, not part of this run"
-                elif comp.address:
+            if comp.base_url and comp.base_url.rstrip("/") not in wanted and addr is None and seen is None:
+                reason = (
+                    f"its API {comp.base_url} is contacted only when named with --backend "
+                    "(securable probes only the backends you name)"
+                )
+            elif addr is None and seen is None and not comp.base_url:
+                if comp.address:
                     reason = f"declared at {comp.address} without ports: to probe"
                 else:
                     reason = "declared without a base URL or an address"
@@ -140,8 +151,11 @@ def component_targets(
                 diagnostics="correct its firmware: path in product.yaml (relative to that file) "
                 "or pass --firmware",
             )
+        probe = comp.kind == "backend" and bool(comp.base_url) and comp.base_url.rstrip("/") in wanted
         plans.append(
-            ComponentPlan(comp, fw, addr, comp_ports, comp.base_url or None, seen, reason, app=package)
+            ComponentPlan(
+                comp, fw, addr, comp_ports, comp.base_url or None, seen, reason, app=package, probe_web=probe
+            )
         )
     return plans
 
@@ -289,8 +303,14 @@ def run_product(
     progress: Callable[[ProgressEvent], None] | None = None,
     open_host: Callable[[ComponentPlan], Any] | None = None,
     vulndb: Path | None = None,
+    product_targets: Mapping[TargetKind, Any] | None = None,
+    open_web: Callable[[ComponentPlan], Any] | None = None,
 ) -> Assessment:
-    """Assess each runnable plan, fold per component and for the product (module docstring)."""
+    """Assess each runnable plan, fold per component and for the product (module docstring).
+
+    ``product_targets`` (the manufacturer's web presence) join the run that also carries the
+    declaration; ``open_web`` opens a backend component's HTTP(S) API from its plan.
+    """
     from securable.assess.registry import all_checks
     from securable.assess.targets import FirmwareImage
 
@@ -308,7 +328,7 @@ def run_product(
                 (
                     None,
                     run_assessment(
-                        {TargetKind.DECLARATION: declaration},
+                        {TargetKind.DECLARATION: declaration, **(product_targets or {})},
                         options=options,
                         catalog=catalog,
                         progress=progress,
@@ -332,6 +352,15 @@ def run_product(
                 from securable.assess.targets.app import AndroidApp
 
                 targets[TargetKind.APP] = AndroidApp.open(plan.app)
+            if plan.probe_web and plan.base_url is not None and open_web is not None:
+                site = open_web(plan)
+                stack.callback(site.close)
+                targets[TargetKind.WEB] = site
+            if plan is primary:
+                for kind, extra in (product_targets or {}).items():
+                    # a backend that is also the first component shares its run with the presence
+                    joined = kind in targets and hasattr(targets[kind], "with_sites")
+                    targets[kind] = targets[kind].with_sites(extra.sites) if joined else extra
             selected = [c for c in checks if plan is primary or c.target not in _PRODUCT_KINDS]
             runs.append(
                 (plan, run_assessment(targets, selected, options=options, catalog=catalog, progress=progress))

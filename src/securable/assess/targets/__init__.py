@@ -3,6 +3,8 @@
 * :class:`FirmwareImage` — a root filesystem (folder, tar archive or squashfs image), read through
   one index-backed view that keeps every path inside the image.
 * :class:`Declaration` — the manufacturer's ``product.yaml`` conformance statement.
+* ``Web`` — the manufacturer's web presence and HTTP(S) backends by base URL
+  (``securable.assess.targets.web``).
 * ``LiveHost`` — a device on the network (``securable.assess.targets.host``), imported lazily so
   that firmware-only assessments do not load the network stack.
 """

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from securable.assess.check import Check
 from securable.assess.facts.documents import (
@@ -33,6 +34,23 @@ from securable.assess.targets.documents import Documents
 __all__ = ["DocumentsCheck", "ElementsCheck"]
 
 _SHOWN = 3  # hits kept as evidence per element
+
+
+def document_location(hit: Hit) -> Location:
+    """Where a document is, in the report's location shape: host, port and path for a fetched
+    URL (``--fetch-docs``), the file path when it is absolute, else the declaration's entry."""
+    ref = hit.ref
+    if ref.lower().startswith(("http://", "https://")):
+        parts = urlsplit(ref)
+        scheme = parts.scheme.lower()
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            port = None
+        return Location(host=parts.hostname or "", port=port, service=scheme, path=parts.path or "/")
+    if ref.startswith("/"):
+        return Location(path=ref)
+    return Location(field=f"documentation.{hit.document}")
 
 
 class DocumentsCheck(Check[Documents]):
@@ -107,7 +125,7 @@ class ElementsCheck(DocumentsCheck):
                 yield self.finding(
                     verdict,
                     message,
-                    location=Location(path=hits[0].ref),
+                    location=document_location(hits[0]),
                     evidence=evidence,
                     requirements=requirements,
                 )
@@ -116,7 +134,7 @@ class ElementsCheck(DocumentsCheck):
             yield self.finding(
                 Verdict.PASS,
                 f"{element.title}: found in {where}: “{hits[0].quote}”",
-                location=Location(path=hits[0].ref),
+                location=document_location(hits[0]),
                 evidence=evidence,
                 requirements=requirements,
             )
@@ -124,7 +142,7 @@ class ElementsCheck(DocumentsCheck):
             yield self.finding(
                 Verdict.MANUAL,
                 f"{element.title}: found in {where}; a reviewer must still judge {element.review}",
-                location=Location(path=hits[0].ref),
+                location=document_location(hits[0]),
                 evidence={**evidence, "review": element.review},
                 requirements=requirements,
             )

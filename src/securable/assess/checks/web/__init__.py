@@ -1,0 +1,1 @@
+"""Checks of the web target: the manufacturer's public obligations and the product's HTTP(S) backends."""

@@ -1,0 +1,10 @@
+"""An incomplete site: expired, a plain http Contact, a Canonical naming another URL."""
+
+from pathlib import Path
+
+from tests.assess.checks._fixtures import Case
+from tests.assess.web.cases import servers, web_case
+
+
+def build(tmp: Path) -> Case:
+    return web_case(servers.incomplete_site())

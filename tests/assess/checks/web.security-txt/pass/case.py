@@ -1,0 +1,10 @@
+"""The project's own portal: a rolling Expires, Canonical naming itself, https contacts."""
+
+from pathlib import Path
+
+from tests.assess.checks._fixtures import Case
+from tests.assess.web.cases import servers, web_case
+
+
+def build(tmp: Path) -> Case:
+    return web_case(servers.portal())
