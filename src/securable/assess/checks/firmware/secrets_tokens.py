@@ -19,6 +19,9 @@ class BakedCredentialsCheck(FirmwareCheck):
     for the vendor's cloud account behind it. Secrets are never copied into the report: evidence
     holds the first four characters and the length. Fix: provision per-device credentials at
     manufacturing or first connection, and keep vendor cloud keys off the device.
+
+    A credential in a file a package installed unchanged (content matches the package's recorded
+    checksum) is the upstream package's sample or test value and is reported as information.
     """
 
     id = "fw.secrets.credentials"
@@ -34,15 +37,35 @@ class BakedCredentialsCheck(FirmwareCheck):
     )
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        hits = [h for h in target.secret_hits if h.kind != "private-key"]
+        hits = []
+        for hit in (h for h in target.secret_hits if h.kind != "private-key"):
+            owner = target.unchanged_package(hit.path)
+            if owner is None:
+                hits.append(hit)
+                continue
+            yield self.finding(
+                Verdict.PASS,
+                f"{hit.kind} in a file installed unchanged by package '{owner.package}': "
+                "the upstream package's, not this device's",
+                location=Location(path=hit.path, line=hit.line),
+                evidence={
+                    "kind": hit.kind,
+                    "redacted": hit.preview,
+                    "package": owner.package,
+                    "checksum": f"{owner.algorithm} matches {owner.record}",
+                },
+            )
         for hit in hits[: self.max_findings]:
             generic = hit.kind == "password-assignment"
             yield self.finding(
                 Verdict.FAIL,
-                f"literal '{hit.detail}' value in a file" if generic else f"{hit.kind} baked into the image",
+                f"literal '{hit.detail}' value in a file"
+                if generic
+                else f"{hit.kind} baked into the image"
+                + (f" (embedded in an {hit.container})" if hit.container else ""),
                 location=Location(path=hit.path, line=hit.line),
                 severity=Severity.MEDIUM if generic else Severity.HIGH,
-                evidence={"kind": hit.kind, "redacted": hit.preview},
+                evidence={"kind": hit.kind, "redacted": hit.preview, "container": hit.container or "file"},
             )
         if len(hits) > self.max_findings:
             yield self.finding(
