@@ -54,15 +54,15 @@ def _pgp_secret_key(data: bytes) -> bool:
     return tag in (5, 7)
 
 
-def is_key(block: bytes) -> bool:
+def is_key(block: bytes, info: dict[str, Any] | None = None) -> bool:
     """True when ``block`` really is a private key, not PEM header text inside a program.
 
     Unencrypted keys must load with pyca/cryptography; passphrase-protected ones (which cannot be
     loaded without the passphrase) must at least have the structure of one: an encrypted PKCS#8 or
     PEM body that is one well-formed DER SEQUENCE, an ``openssh-key-v1`` container, or an OpenPGP
-    secret-key packet.
+    secret-key packet. ``info`` is :func:`describe_key`'s answer when the caller already has it.
     """
-    info = describe_key(block)
+    info = describe_key(block) if info is None else info
     if info.get("parsed"):
         return True
     header = block[:80]
@@ -97,7 +97,10 @@ def describe_key(block: bytes) -> dict[str, Any]:
         if b"OPENSSH PRIVATE KEY" in block[:60]:
             key: Any = serialization.load_ssh_private_key(block, password=None)
         else:
-            key = serialization.load_pem_private_key(block, password=None)
+            # identification only, the key is never used: skip the slow RSA consistency proof
+            key = serialization.load_pem_private_key(
+                block, password=None, unsafe_skip_rsa_key_validation=True
+            )
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return info
     public = key.public_key()

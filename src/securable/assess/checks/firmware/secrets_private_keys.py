@@ -44,10 +44,10 @@ class PrivateKeysCheck(FirmwareCheck):
         candidates = [
             h for h in target.secret_hits if h.kind == "private-key" and not is_host_key_path(h.path)
         ]
-        hits = [h for h in candidates if is_key(h.key_block)]
+        described = [(h, describe_key(h.key_block)) for h in candidates]
+        hits = [(h, info) for h, info in described if is_key(h.key_block, info)]
         failed = 0
-        for hit in hits:
-            info = describe_key(hit.key_block)
+        for hit, info in hits:
             where = f"in an {hit.container}" if hit.container else "in a key file"
             evidence = {"format": hit.detail, "container": hit.container or "file", **info}
             owner = target.unchanged_package(hit.path)
