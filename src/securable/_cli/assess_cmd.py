@@ -244,6 +244,11 @@ def assess(
             targets[TargetKind.HOST] = target
         if firmware is not None:
             targets[TargetKind.FIRMWARE] = stack.enter_context(FirmwareImage.open(firmware, vulndb=vulndb))
+            if bundle is not None:  # the bundle's file digests come from the assessment's byte pass
+                from securable.assess.facts.digests import FILE_DIGESTS
+                from securable.assess.facts.firmware import FirmwareView
+
+                targets[TargetKind.FIRMWARE] = FirmwareView(targets[TargetKind.FIRMWARE], (FILE_DIGESTS,))
         options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
         with _progress_reporter() as on_event:
             assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)

@@ -9,7 +9,7 @@ read once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,9 +39,12 @@ class FirmwareView:
     The engine wraps each firmware target in one view per run; checks receive the view.
     """
 
-    def __init__(self, image: ImageView) -> None:
+    def __init__(self, image: ImageView, extra_matchers: Sequence[ContentMatcher[object]] = ()) -> None:
         self.image = image
         self.ref: str = image.ref
+        #: the byte pass's matchers: :data:`MATCHERS` plus what this run's caller needs besides
+        #: the checks (e.g. the evidence bundle's file digests)
+        self.matchers: tuple[ContentMatcher[object], ...] = (*MATCHERS, *extra_matchers)
         self._owners: dict[str, PackagedFile | None] = {}
 
     @classmethod
@@ -124,8 +127,8 @@ class FirmwareView:
 
     @fact
     def content(self) -> ContentResults:
-        """The shared byte pass: every matcher in :data:`MATCHERS` over one read of each file."""
-        return content_pass(self.image, MATCHERS)
+        """The shared byte pass: every matcher in :attr:`matchers` over one read of each file."""
+        return content_pass(self.image, self.matchers)
 
     @fact
     def secret_hits(self) -> list[SecretHit]:
