@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -46,3 +47,37 @@ def test_digests_from_the_pass_equal_streamed_ones_and_each_file_is_read_once(
     assert shared.map == streamed.map and shared.sha256 == streamed.sha256
     assert reads["/etc/hostname"] == 1 and reads["/usr/bin/tool"] == 1
     assert reads["/usr/bin/big"] == 2  # larger than the digest limit: read by the pass, then streamed
+
+
+def test_assess_with_bundle_maps_every_file_with_its_sha256(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from securable._cli import main
+
+    root = _tree(tmp_path / "root")
+    key = tmp_path / "signer.pem"
+    key.write_bytes(
+        ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    argv = ["assess", "--firmware", str(root), "--out", str(tmp_path / "out"), "--format", "json"]
+    argv += ["--fail-on", "never", "--bundle", str(tmp_path / "bundle"), "--sign-key", str(key)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code in (0, None)
+    mapped = json.loads((tmp_path / "bundle" / "firmware" / "map.json").read_text())["entries"]
+    digests = {e["path"]: e["sha256"] for e in mapped if e["kind"] == "file"}
+    expected = {  # os.walk does not descend into the /bin link: each file once, by its own path
+        "/" + (Path(folder) / name).relative_to(root).as_posix(): hashlib.sha256(
+            (Path(folder) / name).read_bytes()
+        ).hexdigest()
+        for folder, _dirs, names in os.walk(root)
+        for name in names
+        if not (Path(folder) / name).is_symlink()
+    }
+    assert digests == expected
