@@ -252,12 +252,15 @@ class Prefilter:
                 hyperscan.HS_FLAG_SINGLEMATCH | (hyperscan.HS_FLAG_CASELESS if i >= len(markers) else 0)
                 for i in range(len(self.markers))
             ]
-            db.compile(
-                expressions=[re.escape(m) for m in self.markers],
-                ids=list(range(len(self.markers))),
-                elements=len(self.markers),
-                flags=flags,
-            )
+            try:
+                db.compile(
+                    expressions=[re.escape(m) for m in self.markers],
+                    ids=list(range(len(self.markers))),
+                    elements=len(self.markers),
+                    flags=flags,
+                )
+            except hyperscan.error:  # e.g. a CPU without the SIMD Hyperscan needs: bytes.find
+                return
             self._db = db
 
     def present(self, data: bytes) -> set[int]:
