@@ -99,6 +99,22 @@ def test_only_blocks_that_parse_or_have_a_keys_structure_are_keys() -> None:
     )
 
 
+def test_pkcs8_keys_of_algorithms_pyca_does_not_load_count_by_structure() -> None:
+    oid = bytes([0x06, 0x08, 0x2A, 0x85, 0x03, 0x07, 0x01, 0x01, 0x01, 0x01])  # 1.2.643.7.1.1.1.1 (GOST)
+    algorithm = bytes([0x30, len(oid)]) + oid
+    secret = bytes([0x04, 0x22, 0x04, 0x20]) + bytes(range(32))
+    inner = bytes([0x02, 0x01, 0x00]) + algorithm + secret
+    der = bytes([0x30, len(inner)]) + inner
+    pem = b"-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der) + b"\n-----END PRIVATE KEY-----\n"
+    info: dict[str, object] = {}
+    assert is_key(pem, info)
+    assert info["algorithm"] == "unsupported by this tool (OID 1.2.643.7.1.1.1.1)"
+    truncated = (
+        b"-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der[:-5]) + b"\n-----END PRIVATE KEY-----\n"
+    )
+    assert not is_key(truncated)
+
+
 def test_pgp_blocks_are_keys_only_with_a_secret_key_packet() -> None:
     def armored(body: bytes) -> bytes:
         return (

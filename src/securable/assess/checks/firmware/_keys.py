@@ -46,6 +46,54 @@ def _der_sequence(data: bytes) -> bool:
     return 2 + count + int.from_bytes(data[2 : 2 + count], "big") == len(data)
 
 
+def _der_header(data: bytes, at: int) -> tuple[int, int, int] | None:
+    """(tag, content start, content length) of the DER element at ``at``; None when malformed."""
+    if at + 2 > len(data):
+        return None
+    tag, first = data[at], data[at + 1]
+    if first < 0x80:
+        return tag, at + 2, first
+    count = first & 0x7F
+    if count == 0 or count > 4 or at + 2 + count > len(data):
+        return None
+    return tag, at + 2 + count, int.from_bytes(data[at + 2 : at + 2 + count], "big")
+
+
+def _oid(raw: bytes) -> str:
+    parts: list[int] = []
+    value = 0
+    for byte in raw:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(value)
+            value = 0
+    if not parts:
+        return ""
+    first = min(parts[0] // 40, 2)
+    return ".".join(str(p) for p in [first, parts[0] - 40 * first, *parts[1:]])
+
+
+def pkcs8_algorithm(data: bytes) -> str | None:
+    """The algorithm OID of an unencrypted PKCS#8 ``PrivateKeyInfo`` (version, AlgorithmIdentifier,
+    OCTET STRING key), or None when ``data`` does not have that structure."""
+    outer = _der_header(data, 0) if _der_sequence(data) else None
+    if outer is None:
+        return None
+    version = _der_header(data, outer[1])
+    if version is None or version[0] != 0x02 or version[2] != 1 or data[version[1]] not in (0, 1):
+        return None
+    algorithm = _der_header(data, version[1] + 1)
+    if algorithm is None or algorithm[0] != 0x30:
+        return None
+    oid = _der_header(data, algorithm[1])
+    if oid is None or oid[0] != 0x06 or oid[1] + oid[2] > len(data):
+        return None
+    key = _der_header(data, algorithm[1] + algorithm[2])
+    if key is None or key[0] != 0x04 or key[1] + key[2] > len(data):
+        return None
+    return _oid(data[oid[1] : oid[1] + oid[2]]) or None
+
+
 def _pgp_secret_key(data: bytes) -> bool:
     """True when the first OpenPGP packet is a secret key or secret subkey packet (tags 5, 7)."""
     if not data or not data[0] & 0x80:
@@ -58,14 +106,22 @@ def is_key(block: bytes, info: dict[str, Any] | None = None) -> bool:
     """True when ``block`` really is a private key, not PEM header text inside a program.
 
     Unencrypted keys must load with pyca/cryptography; passphrase-protected ones (which cannot be
-    loaded without the passphrase) must at least have the structure of one: an encrypted PKCS#8 or
+    loaded without the passphrase) and PKCS#8 keys of algorithms pyca does not know (GOST) must at
+    least have the structure of one: an unencrypted PKCS#8 ``PrivateKeyInfo``, an encrypted PKCS#8 or
     PEM body that is one well-formed DER SEQUENCE, an ``openssh-key-v1`` container, or an OpenPGP
-    secret-key packet. ``info`` is :func:`describe_key`'s answer when the caller already has it.
+    secret-key packet. ``info`` is :func:`describe_key`'s answer when the caller already has it; for
+    a PKCS#8 key pyca cannot load, its ``algorithm`` is filled in with the OID.
     """
     info = describe_key(block) if info is None else info
     if info.get("parsed"):
         return True
     header = block[:80]
+    if header.startswith(b"-----BEGIN PRIVATE KEY-----"):  # PKCS#8 of an algorithm pyca does not load
+        body = _body(block)
+        oid = pkcs8_algorithm(body) if body else None
+        if oid:
+            info.update(algorithm=f"unsupported by this tool (OID {oid})")
+        return oid is not None
     if b"PGP PRIVATE KEY BLOCK" in header:
         body = _body(block)
         return body is not None and _pgp_secret_key(body)
