@@ -120,7 +120,8 @@ BUSYBOX_ETC = {
     "etc/inittab": "::sysinit:/etc/init.d/rcS\n::respawn:/sbin/syslogd -n\n::respawn:/sbin/klogd -n\n"
     "ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100\n::ctrlaltdel:/sbin/reboot\n"
     "::shutdown:/bin/umount -a -r\n",
-    "etc/init.d/rcS": "#!/bin/sh\nmount -t proc proc /proc\nmount -t sysfs sysfs /sys\nhostname -F /etc/hostname\n",
+    "etc/init.d/rcS": "#!/bin/sh\nmount -t proc proc /proc\nmount -t sysfs sysfs /sys\n"
+    "hostname -F /etc/hostname\n",
     "etc/hostname": "device\n",
     "etc/fstab": "proc /proc proc defaults 0 0\nsysfs /sys sysfs defaults 0 0\n",
     "etc/os-release": 'NAME="BusyBox device"\nID=busybox-device\nVERSION_ID=1.0\n',
