@@ -18,12 +18,15 @@ binary recorded in an apk database (``/lib/apk/db/installed``, ``Z:Q1`` base64 S
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["RootfsUnavailable", "apt_mirror", "busybox_tree", "cache_root", "debian_minbase"]
@@ -57,6 +60,18 @@ def apt_mirror(etc_apt: Path = Path("/etc/apt")) -> str:
     raise RootfsUnavailable("no Debian mirror in /etc/apt/sources.list* (configure apt first)")
 
 
+@contextlib.contextmanager
+def _building_lock(name: str) -> Iterator[None]:
+    """One builder at a time per tree, across processes (test runs in several worktrees share the cache)."""
+    cache_root().mkdir(parents=True, exist_ok=True)
+    with (cache_root() / f".{name}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _mounts_below(path: Path) -> list[str]:
     prefix = str(path.resolve()) + "/"
     mounts = Path("/proc/self/mounts").read_text().splitlines()
@@ -77,6 +92,11 @@ def _remove_build(path: Path) -> None:
 
 def debian_minbase(suite: str = SUITE) -> Path:
     """A cached Debian ``suite`` minbase root filesystem; built on first use (root and debootstrap)."""
+    with _building_lock(f"debian-{suite}-minbase"):
+        return _debian_minbase(suite)
+
+
+def _debian_minbase(suite: str) -> Path:
     target = cache_root() / f"debian-{suite}-minbase"
     marker = target.with_name(target.name + ".complete")  # beside the tree, not in the image
     if marker.is_file() and target.is_dir():
@@ -131,6 +151,11 @@ BUSYBOX_ETC = {
 
 def busybox_tree() -> Path:
     """A cached BusyBox root filesystem (see the module docstring); built on first use."""
+    with _building_lock("busybox-static"):
+        return _busybox_tree()
+
+
+def _busybox_tree() -> Path:
     target = cache_root() / "busybox-static"
     marker = target.with_name(target.name + ".complete")
     if marker.is_file() and target.is_dir():
