@@ -8,6 +8,14 @@ largest limit any interested matcher asked for, and handed to every matcher that
 A matcher decides from the index entry alone (path, size, mode) whether it wants a file, so files
 nobody wants are never opened. Results are kept per matcher and read back by the view's facts
 (``FirmwareView.content.of(matcher)``), typed by the matcher's own result type.
+
+Parallelism is by threads: the costly parts of a file's turn — the ``read`` system call, the
+secret scan's Hyperscan prefilter, ``hashlib`` — release the GIL, so two threads keep two cores
+busy. Forked worker processes were measured against them on a real Debian tree
+(``benchmarks/bench_content_pass.py``) and were slower: pool start-up and pickling every result
+back cost more than the GIL-held Python parts they would parallelise. A matcher should therefore
+do its heavy lifting in C code that releases the GIL (Hyperscan, ``hashlib`` on large buffers) and
+keep GIL-holding work (``bytes.find``, ``re``) to small windows or to the few files that need it.
 """
 
 from __future__ import annotations
