@@ -115,6 +115,10 @@ class VulnDBError(TargetError):
     """An offline vulnerability folder (OSV records) is unreadable."""
 
 
+class AppPackageError(TargetError):
+    """A companion-app package (APK) is not a zip, has no manifest, or exceeds a read cap."""
+
+
 # --- portal ----------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from securable.assess.model import TargetKind
 from securable.assess.registry import all_checks, check_by_id, checks_for
 from securable.catalog import load_catalog
 
-ID = re.compile(r"^(fw|net|host|decl|doc)\.[a-z0-9-]+(\.[a-z0-9-]+)*$")
+ID = re.compile(r"^(fw|net|host|decl|doc|app|traffic)\.[a-z0-9-]+(\.[a-z0-9-]+)*$")
 
 
 def test_every_check_is_complete_and_unique() -> None:
@@ -26,6 +26,8 @@ def test_every_check_is_complete_and_unique() -> None:
         kinds = {"fw": TargetKind.FIRMWARE, "net": TargetKind.HOST, "host": TargetKind.HOST}
         kinds["decl"] = TargetKind.DECLARATION
         kinds["doc"] = TargetKind.DOCUMENTS
+        kinds["app"] = TargetKind.APP
+        kinds["traffic"] = TargetKind.TRAFFIC
         assert cls.target is kinds[cls.id.split(".")[0]], cls.id
     with pytest.raises(KeyError):
         check_by_id("fw.nope")

@@ -69,17 +69,47 @@ def test_reports_labels_and_images_are_written(demo: DemoResult) -> None:
             "report.sarif",
             "oscal-ar.json",
             "junit.xml",
+            "mud.json",
             "product.yaml",
         ):
             assert (out / build / name).is_file(), (build, name)
         report = json.loads((out / build / "report.json").read_text())
-        assert {t["kind"] for t in report["targets"]} == {"firmware", "host", "declaration"}
+        assert {t["kind"] for t in report["targets"]} == {"firmware", "host", "declaration", "traffic"}
     assert (out / "labels" / "label-ST100-000042.png").read_bytes().startswith(b"\x89PNG")
     label = (out / "labels" / "label-ST100-000042.txt").read_text()
     assert demo.label["password"] in label and len(demo.label["password"]) >= 16
     assert list((out / "images").glob("*.tar.gz"))
     rows = comparison_rows(demo)
     assert len(rows) == len(demo.builds["secure"].assessment.requirements)
+
+
+@pytest.mark.integration
+def test_the_whole_product_is_declared_and_its_connections_judged(demo: DemoResult) -> None:
+    """Item by item: the unit's observed connections give PC-3 and IAC-2a..c real verdicts."""
+    connection_reqs = ("nistir8425:PC-3", "nistir8425:IAC-2a", "nistir8425:IAC-2b", "nistir8425:IAC-2c")
+    secure, legacy = _verdicts(demo, "secure"), _verdicts(demo, "legacy")
+    for req in connection_reqs:
+        assert secure[req] is Verdict.PASS, req
+        assert legacy[req] is Verdict.FAIL, req
+    product = demo.builds["secure"].assessment.product
+    assert {c.name for c in product.components} == {
+        "thermostat",
+        "telemetry broker",
+        "update repository",
+        "portal",
+    }
+    assert {c.label.split(" (")[0]: c.status for c in product.connections} == {
+        "thermostat → update repository": "verified",
+        "thermostat → telemetry broker": "verified",
+    }
+    failing = {
+        (f.check, f.evidence["observed"]["protocols"][0])
+        for f in demo.builds["legacy"].assessment.findings
+        if f.verdict is Verdict.FAIL
+        and f.check in ("traffic.connections.undeclared", "traffic.connections.protected")
+    }
+    assert ("traffic.connections.undeclared", "http") in failing  # the vendor beacon
+    assert ("traffic.connections.protected", "mqtt") in failing  # plaintext where TLS is declared
 
 
 @pytest.mark.integration

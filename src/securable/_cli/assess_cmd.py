@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,77 @@ def _progress_reporter() -> Any:
     yield plain
 
 
+def _live_host_class() -> Any:
+    live_host = load_live_host_class()
+    if live_host is None:
+        raise UsageError(
+            "--host: live-host assessment is not available in this installation",
+            diagnostics="assess the firmware and the declaration only (drop --host)",
+        )
+    return live_host
+
+
+def _assess_product(
+    declaration: Declaration,
+    firmware: Path | None,
+    host: str | None,
+    ports: tuple[int, ...] | None,
+    options: EngineOptions,
+    catalog: Any,
+    vulndb: Path | None,
+    watching: tuple[float | None, int | None, str | None],
+) -> Any:
+    """Every component the declaration (and the flags) say how to reach, then one product verdict."""
+    from securable.assess.product import component_targets, run_product
+    from securable.assess.targets.host import declared_interfaces_from
+
+    plans = component_targets(declaration, firmware=firmware, host=host, ports=ports)
+    primary = next((p for p in plans if p.component.kind == "device"), plans[0])
+    seconds, pid, netns = watching
+    if seconds is not None:
+        from securable.assess.observe import ConnectionWatch
+
+        if pid is None and primary.host is None:
+            raise UsageError(
+                "--watch: no process and no address to attribute connections to",
+                diagnostics="add --watch-pid PID, or --host ADDR (or an address on the device component)",
+            )
+        sys.stderr.write(f"watching {primary.component.name}'s connections for {seconds:g} s\n")
+        try:
+            watcher = ConnectionWatch(
+                component=primary.component.name,
+                pid=pid,
+                addresses=() if primary.host is None or pid is not None else (primary.host,),
+                netns=netns,
+            ).start()
+        except OSError as exc:
+            raise UsageError(f"--watch: {exc}", diagnostics="check --watch-netns / --watch-pid") from None
+        time.sleep(seconds)
+        traffic = {primary.component.name: watcher.stop()}
+        plans = component_targets(declaration, firmware=firmware, host=host, ports=ports, traffic=traffic)
+        primary = next((p for p in plans if p.component.kind == "device"), plans[0])
+    declared = declared_interfaces_from(declaration)
+
+    def open_host(plan: Any) -> Any:
+        if plan.component is primary.component:
+            return _live_host_class()(plan.host, plan.ports, declared_interfaces=declared)
+        return _live_host_class()(plan.host, plan.ports)
+
+    for plan in plans:
+        if not plan.runnable:
+            sys.stderr.write(f"component {plan.component.name}: not assessed ({plan.reason})\n")
+    with _progress_reporter() as on_event:
+        return run_product(
+            declaration,
+            plans,
+            options=options,
+            catalog=catalog,
+            progress=on_event,
+            open_host=open_host,
+            vulndb=vulndb,
+        )
+
+
 def assess(
     firmware: Path | None = typer.Option(
         None,
@@ -143,6 +215,9 @@ def assess(
     ),
     ports: str | None = typer.Option(None, "--ports", help="Ports to probe on --host, e.g. 22,80,8000-8010."),
     manifest: Path | None = typer.Option(None, "--manifest", help="The product declaration (product.yaml)."),
+    app: Path | None = typer.Option(
+        None, "--app", help="The companion app's Android package (.apk), read statically."
+    ),
     vulndb: Path | None = typer.Option(
         None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
     ),
@@ -170,6 +245,16 @@ def assess(
     bundle_documents: bool = typer.Option(
         False, "--bundle-documents", help="Copy the declaration's local documents into the bundle."
     ),
+    watch: float | None = typer.Option(
+        None,
+        "--watch",
+        help="Watch the device's outbound connections for this many seconds and compare them with "
+        "the declared connections (needs --manifest, and --watch-pid or the device's address).",
+    ),
+    watch_pid: int | None = typer.Option(None, "--watch-pid", help="With --watch: the device's process."),
+    watch_netns: str | None = typer.Option(
+        None, "--watch-netns", help="With --watch: the device's network namespace (name or path)."
+    ),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --list-checks: machine-readable output."),
 ) -> None:
@@ -191,10 +276,10 @@ def assess(
     if out is None:
         raise UsageError("--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/")
     check_output_folder(out, "--out")
-    if firmware is None and host is None and manifest is None:
+    if firmware is None and host is None and manifest is None and app is None:
         raise UsageError(
             "nothing to assess",
-            diagnostics="give --firmware PATH, --host ADDR and/or --manifest product.yaml",
+            diagnostics="give --firmware PATH, --host ADDR, --app APP.apk and/or --manifest product.yaml",
         )
     if ports is not None and host is None:
         raise UsageError("--ports needs --host", diagnostics="add --host ADDR or drop --ports")
@@ -207,7 +292,16 @@ def assess(
             f"--vulndb: '{vulndb}' is not a folder",
             diagnostics="give a folder of OSV JSON records (one per file)",
         )
+    if watch is not None and (manifest is None or watch <= 0):
+        raise UsageError(
+            "--watch needs --manifest and a positive number of seconds",
+            diagnostics="e.g. --manifest product.yaml --watch 30 --watch-pid PID",
+        )
+    if manifest is None and formats == ALL_FORMATS:
+        formats = ",".join(n for n in FORMATS if n != "mud")  # a MUD file describes declared connections
     report_formats = parse_formats(formats)
+    if "mud" in report_formats and manifest is None:
+        raise UsageError("--format mud needs --manifest", diagnostics="add --manifest product.yaml")
     port_list = parse_ports(ports) if ports is not None else None
     catalog = load_catalog()
     catalog.profile(profile)  # unknown profile: exit 2 before any slow work
@@ -220,40 +314,40 @@ def assess(
     signer = signer_from_pem(sign_key) if bundle is not None and sign_key is not None else None
     firmware_evidence = None
 
-    with contextlib.ExitStack() as stack:
-        targets: dict[TargetKind, Any] = {}
-        declaration = Declaration.load(manifest) if manifest is not None else None
-        if declaration is not None:
-            targets[TargetKind.DECLARATION] = declaration
-        if host is not None:
-            live_host = load_live_host_class()
-            if live_host is None:
-                raise UsageError(
-                    "--host: live-host assessment is not available in this installation",
-                    diagnostics="assess the firmware and the declaration only (drop --host)",
-                )
-            if declaration is not None:
-                from securable.assess.targets.host import declared_interfaces_from
-
-                declared = declared_interfaces_from(declaration)
-                target = live_host(host, port_list, declared_interfaces=declared)
-            else:
-                target = live_host(host, port_list)
-            if hasattr(target, "close"):
-                stack.callback(target.close)
-            targets[TargetKind.HOST] = target
-        if firmware is not None:
-            targets[TargetKind.FIRMWARE] = stack.enter_context(FirmwareImage.open(firmware, vulndb=vulndb))
-            if bundle is not None:  # the bundle's file digests come from the assessment's byte pass
-                from securable.assess.facts.digests import FILE_DIGESTS
-                from securable.assess.facts.firmware import FirmwareView
-
-                targets[TargetKind.FIRMWARE] = FirmwareView(targets[TargetKind.FIRMWARE], (FILE_DIGESTS,))
-        options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
-        with _progress_reporter() as on_event:
-            assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
+    declaration = Declaration.load(manifest) if manifest is not None else None
+    options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
+    if declaration is not None:
+        assessment = _assess_product(
+            declaration, firmware, host, port_list, options, catalog, vulndb, (watch, watch_pid, watch_netns)
+        )
         if bundle is not None and firmware is not None:
-            firmware_evidence = collect_firmware(targets[TargetKind.FIRMWARE], firmware)
+            with FirmwareImage.open(firmware, vulndb=vulndb) as image:
+                firmware_evidence = collect_firmware(image, firmware)
+    else:
+        with contextlib.ExitStack() as stack:
+            targets: dict[TargetKind, Any] = {}
+            if host is not None:
+                target = _live_host_class()(host, port_list)
+                if hasattr(target, "close"):
+                    stack.callback(target.close)
+                targets[TargetKind.HOST] = target
+            if firmware is not None:
+                targets[TargetKind.FIRMWARE] = stack.enter_context(
+                    FirmwareImage.open(firmware, vulndb=vulndb)
+                )
+                if bundle is not None:  # the bundle's file digests come from the assessment's byte pass
+                    from securable.assess.facts.digests import FILE_DIGESTS
+                    from securable.assess.facts.firmware import FirmwareView
+
+                    targets[TargetKind.FIRMWARE] = FirmwareView(targets[TargetKind.FIRMWARE], (FILE_DIGESTS,))
+            if app is not None:
+                from securable.assess.targets.app import AndroidApp
+
+                targets[TargetKind.APP] = AndroidApp.open(app)
+            with _progress_reporter() as on_event:
+                assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)
+            if bundle is not None and firmware is not None:
+                firmware_evidence = collect_firmware(targets[TargetKind.FIRMWARE], firmware)
     if loaded is not None:
         assessment = apply_decisions(assessment, loaded, catalog=catalog)
         for line in summary_lines(assessment):

@@ -81,6 +81,7 @@ class TargetRef:
     kind: TargetKind
     ref: str
     notes: tuple[str, ...] = ()
+    component: str | None = None  # the product component it belongs to (product.yaml components)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ class Assessment:
     # requirement ID -> the date its FAIL is accepted until (an unexpired risk acceptance)
     accepted_risks: Mapping[str, str] = field(default_factory=dict)
     baseline: Baseline | None = None
+    # the product's components and connections with their outcomes (securable.assess.product)
+    product: Any = None
 
     @cached_property
     def fingerprints(self) -> tuple[str, ...]:
@@ -233,7 +236,12 @@ class Assessment:
             "started": iso(self.started),
             "finished": iso(self.finished),
             "targets": [
-                {"kind": t.kind.value, "ref": t.ref, **({"notes": list(t.notes)} if t.notes else {})}
+                {
+                    "kind": t.kind.value,
+                    "ref": t.ref,
+                    **({"notes": list(t.notes)} if t.notes else {}),
+                    **({"component": t.component} if t.component else {}),
+                }
                 for t in self.targets
             ],
             "findings": [self._finding_json(n, f) for n, f in enumerate(self.findings)],
@@ -275,6 +283,8 @@ class Assessment:
             ],
             "summary": self.summary,
         }
+        if self.product is not None:
+            data["product"] = self.product.to_json()
         if self.decisions:
             data["decisions"] = [d.to_json() for d in self.decisions]
         if self.baseline is not None:

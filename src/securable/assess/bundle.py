@@ -312,7 +312,11 @@ def _contents(
 
     files: dict[str, bytes] = {}
     if reports is None:
-        reports = {filename: render(assessment) for filename, render in FORMATS.values()}
+        reports = {
+            filename: render(assessment)
+            for name, (filename, render) in FORMATS.items()
+            if name != "mud" or assessment.product is not None  # no declaration: no MUD file
+        }
     for filename, data in reports.items():
         files[f"reports/{_safe_name(filename)}"] = data
     if declaration is not None:

@@ -25,10 +25,12 @@ from securable.assess.model import AssessmentContext, Finding, Location, Severit
 from securable.catalog.evidence import load_check_evidence
 
 if TYPE_CHECKING:
+    from securable.assess.targets.app import AndroidApp  # noqa: F401 - used in Check[...]
     from securable.assess.targets.declaration import Declaration  # noqa: F401 - used in Check[...]
     from securable.assess.targets.host import LiveHost  # noqa: F401 - used in Check[...]
 
 __all__ = [
+    "AppCheck",
     "Check",
     "DeclarationCheck",
     "FirmwareCheck",
@@ -152,6 +154,15 @@ class HostCheck(Check["LiveHost"]):
     """A check of a live device on the network: receives the :class:`LiveHost`."""
 
     target = TargetKind.HOST
+
+
+class AppCheck(Check["AndroidApp"]):
+    """A check of the companion app's package: receives the :class:`AndroidApp`.
+
+    Cross-checks with the declared connections reach the declaration through ``context``.
+    """
+
+    target = TargetKind.APP
 
 
 class DeclarationCheck(Check["Declaration"]):

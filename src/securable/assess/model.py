@@ -39,6 +39,8 @@ class TargetKind(StrEnum):
     HOST = "host"
     DECLARATION = "declaration"
     DOCUMENTS = "documents"  # what the declaration's documentation entries say
+    APP = "app"  # the companion app's package, read statically
+    TRAFFIC = "traffic"  # what a component was seen connecting to (securable.assess.observe)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Finding:
     severity: Severity = Severity.INFO
     location: Location | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    component: str | None = None  # the product component it is about (product.yaml components)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -79,6 +82,8 @@ class Finding:
         }
         if self.location is not None:
             out["location"] = self.location.to_json()
+        if self.component is not None:
+            out["component"] = self.component
         return out
 
 

@@ -45,6 +45,45 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def _start(mosquitto: str, conf: Path, host: str, port: int) -> subprocess.Popen[bytes] | None:
+    proc = subprocess.Popen(
+        [mosquitto, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex((host, port)) == 0:
+                return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=5)
+    return None
+
+
+def _mosquitto() -> str | None:
+    return shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/bin/mosquitto") if Path(p).exists()), None
+    )
+
+
+def start_plain_broker(folder: Path, *, host: str = "127.0.0.1") -> Broker | None:
+    """The legacy product's telemetry broker: plaintext MQTT, any client (or None without mosquitto)."""
+    mosquitto = _mosquitto()
+    if mosquitto is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    port = _free_port(host)
+    conf = folder / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} {host}\nallow_anonymous true\npersistence false\nuser root\n"
+        f"log_dest file {folder / 'mosquitto.log'}\n"
+    )
+    proc = _start(mosquitto, conf, host, port)
+    return None if proc is None else Broker(host, port, conf, conf, proc)
+
+
 def start_broker(maker: Manufacturer, folder: Path, *, host: str = "127.0.0.1") -> Broker | None:
     """Start mosquitto, or return None when it is not installed (telemetry is then skipped)."""
     mosquitto = shutil.which("mosquitto") or next(

@@ -8,6 +8,7 @@ the declaration checks have something honest to fail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,75 @@ def legacy_documents() -> dict[str, str]:
     return {"user_manual": str(DOCS_DIR / "legacy" / "user-manual.md")}
 
 
-def secure_declaration(interfaces: list[dict[str, Any]], support_end: str) -> dict[str, Any]:
+PORTAL_URL = "https://thermostat.example/portal"
+
+
+@dataclass(frozen=True)
+class Peers:
+    """Where the manufacturer's services run in this demo (loopback addresses and ports)."""
+
+    unit: str  # the unit's own address
+    broker: tuple[str, int] | None  # the telemetry broker
+    repository: str = ""  # the update repository's base URL
+
+
+def secure_product(peers: Peers) -> dict[str, Any]:
+    """The secure product's components and connections: unit, broker, repository, portal."""
+    components: list[dict[str, Any]] = [
+        {"name": "thermostat", "kind": "device", "address": peers.unit, "description": "wall unit ST-100"},
+        {"name": "update repository", "kind": "backend", "base_url": peers.repository,
+         "description": "TUF repository of signed releases"},
+        {"name": "portal", "kind": "backend", "base_url": PORTAL_URL,
+         "description": "advisories, SBOM, vulnerability reports, product page"},
+    ]  # fmt: skip
+    connections: list[dict[str, Any]] = [
+        {"from": "thermostat", "to": "update repository", "protocol": "http",
+         "port": int(peers.repository.rsplit(":", 1)[1]), "protection": "signed",
+         "authentication": "signed-content", "data": ["TUF metadata", "firmware images"]},
+    ]  # fmt: skip
+    if peers.broker is not None:
+        components.insert(1, {"name": "telemetry broker", "kind": "backend", "address": peers.broker[0],
+                              "description": "MQTT broker, mutual TLS only"})  # fmt: skip
+        connections.append(
+            {
+                "from": "thermostat",
+                "to": "telemetry broker",
+                "protocol": "mqtt",
+                "port": peers.broker[1],
+                "protection": "mutual-tls",
+                "authentication": "mutual-certificate",
+                "data": ["room temperature", "set point", "firmware version"],
+            }
+        )
+    return {"components": components, "connections": connections}
+
+
+def legacy_product(peers: Peers) -> dict[str, Any]:
+    """What the legacy maker declared: its broker 'over TLS' (it is not), and nothing else."""
+    components: list[dict[str, Any]] = [
+        {"name": "thermostat", "kind": "device", "address": peers.unit},
+        {"name": "portal", "kind": "backend", "base_url": PORTAL_URL},
+    ]
+    connections: list[dict[str, Any]] = []
+    if peers.broker is not None:
+        components.insert(1, {"name": "telemetry broker", "kind": "backend", "address": peers.broker[0]})
+        connections.append(
+            {
+                "from": "thermostat",
+                "to": "telemetry broker",
+                "protocol": "mqtt",
+                "port": peers.broker[1],
+                "protection": "tls",
+                "authentication": "password",
+                "data": ["room temperature"],
+            }
+        )
+    return {"components": components, "connections": connections}
+
+
+def secure_declaration(
+    interfaces: list[dict[str, Any]], support_end: str, peers: Peers | None = None
+) -> dict[str, Any]:
     """The secure build's conformance statement; ``interfaces`` come from the device's registry."""
     doc = {
         "security_guide": f"{BASE_URL}/security-guide",
@@ -107,11 +176,17 @@ def secure_declaration(interfaces: list[dict[str, Any]], support_end: str) -> di
             "url": BASE_URL,
         },
         "context": "consumer",
-        "components": [
-            {"name": "thermostat", "kind": "device", "description": "wall unit running the firmware"},
-            {"name": "update repository", "kind": "cloud", "description": "TUF repository of releases"},
-            {"name": "telemetry broker", "kind": "cloud", "description": "MQTT over TLS"},
-        ],
+        **(
+            secure_product(peers)
+            if peers is not None
+            else {
+                "components": [
+                    {"name": "thermostat", "kind": "device", "description": "wall unit running the firmware"},
+                    {"name": "update repository", "kind": "backend", "description": "TUF repository"},
+                    {"name": "telemetry broker", "kind": "backend", "description": "MQTT over TLS"},
+                ]
+            }
+        ),
         "interfaces": interfaces,
         "services": [
             {
@@ -158,9 +233,10 @@ def secure_declaration(interfaces: list[dict[str, Any]], support_end: str) -> di
     }
 
 
-def legacy_declaration() -> dict[str, Any]:
+def legacy_declaration(peers: Peers | None = None) -> dict[str, Any]:
     """What the legacy product's maker declared: little, and the API as unauthenticated."""
     return {
+        **(legacy_product(peers) if peers is not None else {}),
         "schema": "securable/product/v1",
         "product": {
             "name": PRODUCT + " (legacy)",

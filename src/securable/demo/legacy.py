@@ -15,10 +15,12 @@ Never run this outside a loopback demo.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import socket
 import socketserver
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -154,11 +156,50 @@ class LegacyDevice:
     def ports(self) -> dict[str, int]:
         return {"http": self._http.server_address[1], "telnet": self._shell.server_address[1]}
 
-    def start(self) -> None:
+    def start(
+        self, *, telemetry: tuple[str, int] | None = None, phone_home: tuple[str, int] | None = None
+    ) -> None:
+        """Serve; at first start publish status in plaintext MQTT to ``telemetry`` and report the
+        unit to a hard-coded vendor endpoint ``phone_home`` over plain HTTP (two classic flaws)."""
         for server in (self._http, self._shell):
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
             self._threads.append(thread)
+        if telemetry is not None:
+            threading.Thread(target=self._telemetry, args=telemetry, name="telemetry", daemon=True).start()
+        if phone_home is not None:
+            threading.Thread(target=self._phone_home, args=phone_home, name="phone-home", daemon=True).start()
+
+    def _telemetry(self, host: str, port: int) -> None:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.thermostat.serial)
+        client.username_pw_set("thermostat", "thermostat")  # the same for every unit, in plaintext
+        try:
+            client.connect(host, port)
+            client.loop_start()
+            client.publish(
+                f"thermostat/{self.thermostat.serial}/status", json.dumps(self.thermostat.status())
+            )
+            time.sleep(0.5)
+            client.loop_stop()
+            client.disconnect()
+        except OSError:
+            return
+
+    def _phone_home(self, host: str, port: int) -> None:
+        body = json.dumps({"serial": self.thermostat.serial, "status": self.thermostat.status()})
+        conn = http.client.HTTPConnection(host, port, timeout=5)
+        try:
+            for _ in range(5):  # a beacon every half second over one kept-alive connection
+                conn.request("POST", "/collect", body, {"Content-Type": "application/json"})
+                conn.getresponse().read()
+                time.sleep(0.5)
+        except OSError:
+            return
+        finally:
+            conn.close()
 
     def stop(self) -> None:
         for server in (self._http, self._shell):

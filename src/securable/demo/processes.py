@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,19 @@ class DeviceProcess:
 
 
 def start_device(
-    build: str, address: str, state: Path, *, serial: str, timeout: float = 30.0
+    build: str,
+    address: str,
+    state: Path,
+    *,
+    serial: str,
+    timeout: float = 30.0,
+    extra: tuple[str, ...] = (),
+    on_spawn: Callable[[int], None] | None = None,
 ) -> DeviceProcess:
-    """Start ``python -m securable.demo.runner`` and wait for its ready line."""
+    """Start ``python -m securable.demo.runner`` and wait for its ready line.
+
+    ``on_spawn`` gets the process id as soon as it exists, before the device's first start runs
+    (the demo starts watching its connections there)."""
     state.mkdir(parents=True, exist_ok=True)
     cmd = [
         sys.executable,
@@ -86,11 +97,14 @@ def start_device(
         str(state),
         "--serial",
         serial,
+        *extra,
     ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with (state / "device.log").open("wb") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env)
     assert proc.stdout is not None
+    if on_spawn is not None:
+        on_spawn(proc.pid)
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + timeout

@@ -18,6 +18,7 @@ import http.client
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,14 +29,16 @@ from typing import Any
 import yaml
 
 from securable.assess.assessment import Assessment
-from securable.assess.engine import EngineOptions, run_assessment
-from securable.assess.model import TargetKind, Verdict
+from securable.assess.engine import EngineOptions
+from securable.assess.model import Verdict
+from securable.assess.observe import ConnectionWatch, ObservedTraffic
+from securable.assess.product import ComponentPlan, component_targets, run_product
 from securable.assess.reports import FORMATS, write_reports
-from securable.assess.targets import Declaration, FirmwareImage
+from securable.assess.targets import Declaration
 from securable.assess.targets.host import LiveHost, declared_interfaces_from
 from securable.catalog import DEFAULT_PROFILE
-from securable.demo.broker import Broker, start_broker
-from securable.demo.declarations import legacy_declaration, secure_declaration
+from securable.demo.broker import Broker, start_broker, start_plain_broker
+from securable.demo.declarations import Peers, legacy_declaration, secure_declaration
 from securable.demo.factory import Manufacturer, interface_registry, provision
 from securable.demo.image import (
     LEGACY_VERSION,
@@ -55,6 +58,9 @@ from securable.errors import UsageError
 #: which belongs to this machine).
 DEMO_PORTS = (21, 22, 23, 80, 443, 554, 1883, 2323, 5555, 7547, 8080, 8443, 8883, 9000)
 SUPPORT_END = "2031-12"
+#: How long each unit's connections are watched from its first start (the update round and the
+#: first telemetry happen within it).
+WATCH_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -117,19 +123,65 @@ def _shared_legacy_key(work: Path) -> bytes:
     return keystore.private_key_pem("shared-device-key")
 
 
-def _assess(image: Path, host: str, declaration: dict[str, Any], profile: str, timeout: float) -> Assessment:
+def _assess(
+    image: Path,
+    host: str,
+    declaration: dict[str, Any],
+    profile: str,
+    timeout: float,
+    traffic: ObservedTraffic | None,
+) -> Assessment:
+    """The whole product: the unit (image, live device, its observed connections), the declared
+    backends it can reach, and the declaration."""
     decl = Declaration.from_mapping(declaration, ref="product.yaml")
-    live = LiveHost(host, DEMO_PORTS, declared_interfaces_from(decl))
+    unit = next(c.name for c in decl.components if c.kind == "device")
+    plans = component_targets(
+        decl, firmware=image, host=host, ports=DEMO_PORTS, traffic={unit: traffic} if traffic else None
+    )
+    declared = declared_interfaces_from(decl)
     osv = _osv_folder()
-    with FirmwareImage.open(image, vulndb=osv) as firmware:
-        targets = {TargetKind.FIRMWARE: firmware, TargetKind.HOST: live, TargetKind.DECLARATION: decl}
-        options = EngineOptions(profile=profile, vulndb=osv, timeout=timeout)
-        try:
-            return run_assessment(targets, options=options)
-        finally:
-            close = getattr(live, "close", None)
-            if callable(close):
-                close()
+
+    def open_host(plan: ComponentPlan) -> LiveHost:
+        if plan.component.kind == "device":
+            return LiveHost(str(plan.host), plan.ports or DEMO_PORTS, declared)
+        return LiveHost(str(plan.host), plan.ports, ())
+
+    options = EngineOptions(profile=profile, vulndb=osv, timeout=timeout)
+    return run_product(decl, plans, options=options, open_host=open_host, vulndb=osv)
+
+
+class _Collector:
+    """A vendor's data-collection endpoint the legacy unit reports to (not in its declaration)."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = min(int(self.headers.get("Content-Length") or 0), 65536)
+                self.rfile.read(length)
+                collector.received += 1
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.received = 0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class _Subscriber:
@@ -245,25 +297,70 @@ def run_demo(
                 factory_image=(images[Build.SECURE].tarball, factory_release),
                 telemetry=(broker.host, broker.port) if broker else None,
             )
+            legacy_broker = start_plain_broker(work / "legacy-broker")
+            collector = _Collector()
             declarations = {
-                Build.SECURE: secure_declaration(interface_registry().export_declaration(), SUPPORT_END),
-                Build.LEGACY: legacy_declaration(),
+                Build.SECURE: secure_declaration(
+                    interface_registry().export_declaration(),
+                    SUPPORT_END,
+                    Peers(secure_addr, (broker.host, broker.port) if broker else None, update_url),
+                ),
+                Build.LEGACY: legacy_declaration(
+                    Peers(legacy_addr, (legacy_broker.host, legacy_broker.port) if legacy_broker else None)
+                ),
             }
             processes: list[DeviceProcess] = []
             subscriber = _Subscriber(maker, broker) if broker else None
-            with _running(processes, broker, subscriber):
+            watches: dict[str, ConnectionWatch] = {}
+
+            def watch(build: str) -> Callable[[int], None]:
+                def start(pid: int) -> None:
+                    watches[build] = ConnectionWatch(component="thermostat", pid=pid).start()
+
+                return start
+
+            legacy_peers: list[str] = ["--phone-home", f"127.0.0.1:{collector.port}"]
+            if legacy_broker is not None:
+                legacy_peers += ["--telemetry", f"{legacy_broker.host}:{legacy_broker.port}"]
+            with _running(processes, broker, subscriber), contextlib.ExitStack() as extra:
+                extra.callback(collector.stop)
+                if legacy_broker is not None:
+                    extra.callback(legacy_broker.stop)
                 processes.append(
-                    start_device("secure", secure_addr, work / "devices" / "secure", serial="ST100-000042")
+                    start_device(
+                        "secure",
+                        secure_addr,
+                        work / "devices" / "secure",
+                        serial="ST100-000042",
+                        on_spawn=watch("secure"),
+                    )
                 )
                 processes.append(
-                    start_device("legacy", legacy_addr, work / "devices" / "legacy", serial="ST100-000007")
+                    start_device(
+                        "legacy",
+                        legacy_addr,
+                        work / "devices" / "legacy",
+                        serial="ST100-000007",
+                        extra=tuple(legacy_peers),
+                        on_spawn=watch("legacy"),
+                    )
                 )
+                echo(f"watching both units' connections for {WATCH_SECONDS:g} s from their first start")
+                time.sleep(WATCH_SECONDS)
+                traffic = {build: w.stop() for build, w in watches.items()}
                 results: dict[str, BuildResult] = {}
                 for proc in processes:
                     build = Build(proc.build)
                     echo(f"{build.value}: running on {proc.address} {proc.ports}; assessing it")
                     decl = declarations[build]
-                    assessment = _assess(images[build].tarball, proc.address, decl, profile, check_timeout)
+                    assessment = _assess(
+                        images[build].tarball,
+                        proc.address,
+                        decl,
+                        profile,
+                        check_timeout,
+                        traffic.get(build.value),
+                    )
                     report_dir = out / build.value
                     reports = write_reports(assessment, report_dir, list(FORMATS))
                     (report_dir / "product.yaml").write_text(yaml.safe_dump(decl, sort_keys=False))

@@ -28,18 +28,27 @@ def _wait_for_signal() -> None:
     stop.wait()
 
 
+def _endpoint(text: str | None) -> tuple[str, int] | None:
+    if not text:
+        return None
+    host, _, port = text.rpartition(":")
+    return host, int(port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="securable.demo.runner", description=__doc__)
     parser.add_argument("--build", choices=["secure", "legacy"], required=True)
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--state", type=Path, required=True, help="the device's writable state folder")
     parser.add_argument("--serial", default="ST100-000001")
+    parser.add_argument("--telemetry", help="legacy build: HOST:PORT of its plaintext MQTT broker")
+    parser.add_argument("--phone-home", help="legacy build: HOST:PORT of the vendor's collection endpoint")
     args = parser.parse_args(argv)
     if args.build == "legacy":
         from securable.demo.legacy import LegacyDevice
 
         legacy = LegacyDevice(args.address, serial=args.serial)
-        legacy.start()
+        legacy.start(telemetry=_endpoint(args.telemetry), phone_home=_endpoint(args.phone_home))
         ports = legacy.ports
         stop = legacy.stop
     else:

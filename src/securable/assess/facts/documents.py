@@ -46,6 +46,7 @@ class InformationElement:
     extract: str
     headings: tuple[re.Pattern[str], ...]
     patterns: tuple[re.Pattern[str], ...]
+    concepts: tuple[re.Pattern[str], ...] = ()  # every group must occur in one sentence
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,17 @@ def _compile(values: Any, where: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(v, re.IGNORECASE) for v in values)
 
 
+def _concepts(values: Any, where: str) -> tuple[re.Pattern[str], ...]:
+    """Each group of alternative terms as one pattern anchored at a word start."""
+    if values is None:
+        return ()
+    if not isinstance(values, list) or not all(
+        isinstance(g, list) and g and all(isinstance(t, str) for t in g) for g in values
+    ):
+        raise ValueError(f"information_elements.yaml: {where} must be a list of lists of terms")
+    return tuple(re.compile(r"(?<![\w])(?:" + "|".join(group) + ")", re.IGNORECASE) for group in values)
+
+
 @functools.cache
 def load_elements() -> dict[str, InformationElement]:
     """The information elements, by key (package data, read once)."""
@@ -80,8 +92,8 @@ def load_elements() -> dict[str, InformationElement]:
         raise ValueError("information_elements.yaml: schema must be securable/information-elements/v1")
     out: dict[str, InformationElement] = {}
     for key, raw in (data.get("elements") or {}).items():
-        if not raw.get("headings") and not raw.get("patterns"):
-            raise ValueError(f"information_elements.yaml: {key} has neither headings nor patterns")
+        if not raw.get("headings") and not raw.get("patterns") and not raw.get("concepts"):
+            raise ValueError(f"information_elements.yaml: {key} has no headings, patterns or concepts")
         out[str(key)] = InformationElement(
             key=str(key),
             title=str(raw["title"]),
@@ -91,6 +103,7 @@ def load_elements() -> dict[str, InformationElement]:
             extract=str(raw.get("extract", "")),
             headings=_compile(raw.get("headings"), f"{key}.headings"),
             patterns=_compile(raw.get("patterns"), f"{key}.patterns"),
+            concepts=_concepts(raw.get("concepts"), f"{key}.concepts"),
         )
     return out
 
@@ -117,9 +130,13 @@ def _first_sentence(text: str) -> str:
 
 
 def _heading_like(line: str) -> bool:
-    """A short line without a closing full stop: a heading inside a PDF page or a leaflet."""
+    """A short line without a closing full stop (a heading inside a PDF page or a leaflet), or a
+    question standing alone (the question of a FAQ heads its answer)."""
     words = line.split()
-    return 0 < len(words) <= 8 and not line.rstrip().endswith((".", ",", ";", ":"))
+    stripped = line.rstrip().rstrip("*_ ")
+    if stripped.endswith("?"):
+        return 0 < len(words) <= 16
+    return 0 < len(words) <= 8 and not stripped.endswith((".", ",", ";", ":"))
 
 
 def _section_hits(doc: Document, section: Section, element: InformationElement) -> Iterable[Hit]:
@@ -137,10 +154,29 @@ def _section_hits(doc: Document, section: Section, element: InformationElement) 
         candidates = (line, f"{line} {lines[n + 1]}") if n + 1 < len(lines) else (line,)
         for text in candidates:
             match = next((m for m in (p.search(text) for p in element.patterns) if m), None)
+            if match is None:
+                match = _concept_match(text, element)
             if match:
                 excerpt = quote(text, match.start(), match.end())
                 yield Hit(doc.name, doc.ref, section.where, excerpt, section, text)
                 break
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def _concept_match(text: str, element: InformationElement) -> re.Match[str] | None:
+    """The first term of a sentence of ``text`` that holds a term of every concept group."""
+    if not element.concepts:
+        return None
+    for sentence in _SENTENCE_END.split(text):
+        matches = [group.search(sentence) for group in element.concepts]
+        if all(matches):
+            first = matches[0]
+            assert first is not None
+            offset = text.find(sentence)
+            return re.compile(re.escape(first.group(0))).search(text, max(0, offset))
+    return None
 
 
 def find_element(documents: Documents, element: InformationElement) -> list[Hit]:

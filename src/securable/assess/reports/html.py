@@ -15,8 +15,10 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from securable.assess.assessment import SUMMARY_KEYS, Assessment
+from securable.assess.reports import diagram
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("securable.assess", "templates"),
@@ -69,6 +71,9 @@ def render(assessment: Assessment) -> bytes:
         for f in data["findings"]
     ]
     banner_class, banner_text = outcome(data["summary"])
+    product = data.get("product")
+    # Graphviz output, reduced to an allow-list of drawing elements (see diagram.py): safe inline.
+    product_svg = markupsafe.Markup(drawn) if product and (drawn := diagram.svg(product)) else None  # noqa: S704
     page = _ENV.get_template("report.html.j2").render(
         report=data,
         profile_title=assessment.profile_title,
@@ -82,5 +87,8 @@ def render(assessment: Assessment) -> bytes:
         failed=assessment.failed,
         banner_class=banner_class,
         banner_text=banner_text,
+        product=product,
+        product_svg=product_svg,
+        edge_colours=diagram.COLOURS,
     )
     return page.encode("utf-8")

@@ -52,13 +52,17 @@ def _one_line(text: str) -> str:
 
 def render(assessment: Assessment) -> bytes:
     data = assessment.to_json()
-    target_uuid = {t.kind: str(uuid.uuid4()) for t in assessment.targets}
+    target_uuid = {(t.kind, t.component): str(uuid.uuid4()) for t in assessment.targets}
     check_target = {c.id: c.target for c in assessment.checks}
     inventory = [
         {
-            "uuid": target_uuid[t.kind],
+            "uuid": target_uuid[(t.kind, t.component)],
             "description": _one_line(f"{t.kind.value} target: {t.ref}"),
-            "props": [{"name": "asset-type", "value": "other"}, _prop("target-kind", t.kind.value)],
+            "props": [
+                {"name": "asset-type", "value": "other"},
+                _prop("target-kind", t.kind.value),
+                *([_prop("component", t.component)] if t.component else []),
+            ],
         }
         for t in assessment.targets
     ]
@@ -74,6 +78,7 @@ def render(assessment: Assessment) -> bytes:
                 _prop("check", item.check),
                 _prop("severity", item.severity.value),
                 *(_prop("requirement", r) for r in item.requirements),
+                *([_prop("component", item.component)] if item.component else []),
             ],
             "methods": ["EXAMINE" if kind is TargetKind.DECLARATION else "TEST"],
             "types": ["finding"],
@@ -82,8 +87,9 @@ def render(assessment: Assessment) -> bytes:
                 {"location": as_json.get("location", {}), "evidence": as_json["evidence"]}, ensure_ascii=False
             ),
         }
-        if kind in target_uuid:
-            obs["subjects"] = [{"subject-uuid": target_uuid[kind], "type": "inventory-item"}]
+        subject = target_uuid.get((kind, item.component)) or target_uuid.get((kind, None))
+        if subject is not None:
+            obs["subjects"] = [{"subject-uuid": subject, "type": "inventory-item"}]
         observations.append(obs)
     parties: dict[str, str] = {}
     decision_obs: dict[str, list[str]] = {}  # requirement id -> decision observation uuids

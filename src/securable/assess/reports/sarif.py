@@ -177,6 +177,7 @@ def render(assessment: Assessment) -> bytes:
                 "severity": finding.severity.value,
                 "requirements": as_json["requirements"],
                 "evidence": as_json["evidence"],
+                **({"component": finding.component} if finding.component else {}),
             },
         }
         if finding.check in rule_index:

@@ -29,10 +29,13 @@ from jsonschema.exceptions import best_match
 from securable._yaml import dates_as_text, parse_yaml, read_text_capped
 from securable.assess.facts._memo import fact
 from securable.assess.model import TargetKind
+from securable.assess.targets.components import Component, Connection, read_components, read_connections
 from securable.errors import DeclarationError
 
 __all__ = [
     "CollectedData",
+    "Component",
+    "Connection",
     "Declaration",
     "DeclaredService",
     "RequirementStatement",
@@ -112,6 +115,8 @@ class Declaration:
     ref: str
     data: Mapping[str, Any]
     statements: Mapping[str, RequirementStatement] = field(default_factory=dict)
+    # where relative component paths (firmware, app package) are resolved; None: as given
+    base: Path | None = None
 
     kind = TargetKind.DECLARATION
 
@@ -133,15 +138,16 @@ class Declaration:
             raise DeclarationError(
                 f"declaration '{source}' cannot be read ({exc})", diagnostics=_FIX
             ) from None
-        return cls.from_text(text, ref=str(source))
+        return cls.from_text(text, ref=str(source), base=source.resolve().parent)
 
     @classmethod
-    def from_text(cls, text: str, *, ref: str = "product.yaml") -> Declaration:
+    def from_text(cls, text: str, *, ref: str = "product.yaml", base: Path | None = None) -> Declaration:
         """Parse ``text`` within the safe loader's limits (size, nesting, alias expansion)."""
-        return cls.from_mapping(parse_yaml(text, ref=ref, fix=_FIX, error=DeclarationError), ref=ref)
+        raw = parse_yaml(text, ref=ref, fix=_FIX, error=DeclarationError)
+        return cls.from_mapping(raw, ref=ref, base=base)
 
     @classmethod
-    def from_mapping(cls, raw: Any, *, ref: str = "product.yaml") -> Declaration:
+    def from_mapping(cls, raw: Any, *, ref: str = "product.yaml", base: Path | None = None) -> Declaration:
         data = dates_as_text(raw)
         if not isinstance(data, dict):
             raise DeclarationError(f"{ref}: the top level must be a mapping", diagnostics=_FIX)
@@ -174,7 +180,9 @@ class Declaration:
             )
             for req_id, row in (data.get("requirements") or {}).items()
         }
-        return cls(ref=ref, data=data, statements=statements)
+        declaration = cls(ref=ref, data=data, statements=statements, base=base)
+        _ = declaration.connections  # a dangling name, a duplicate or a self-loop: exit 2 now
+        return declaration
 
     # --- typed accessors --------------------------------------------------------------------
 
@@ -235,6 +243,21 @@ class Declaration:
             CollectedData(name=str(row.get("name", "")), personal=row.get("personal") is True)
             for row in self.items("data_collected")
         )
+
+    @fact
+    def components(self) -> tuple[Component, ...]:
+        """The product's components; one implied device when the declaration names none."""
+        return read_components(
+            self.items("components"), product_name=self.product_name, ref=self.ref, base=self.base
+        )
+
+    @fact
+    def connections(self) -> tuple[Connection, ...]:
+        """The declared connections between components (names checked against the components)."""
+        return read_connections(self.items("connections"), self.components, ref=self.ref)
+
+    def component(self, name: str) -> Component | None:
+        return next((c for c in self.components if c.name == name), None)
 
     def implemented_evidence(self, req_id: str) -> tuple[str, ...]:
         """The evidence links of ``req_id`` when it is declared ``implemented``, else ``()``."""

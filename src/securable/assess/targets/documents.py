@@ -228,8 +228,9 @@ _NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?\s+)?[A-Z][^.!?]{0,70}$")
 
 
 def _sections_text(text: str) -> list[Section]:
-    """Plain text: a heading is a line underlined with ``===``/``---``, or a short line in capitals
-    or numbered ("3. Support period") standing alone between blank lines."""
+    """Plain text: a heading is a line underlined with ``===``/``---``, a short line numbered
+    ("3. Support period") standing alone between blank lines, or a short line in capitals after
+    a blank line ("4 RESETTING"), with or without a blank line under it."""
     lines = text.splitlines()
     sections: list[Section] = []
     heading, start = "", 1
@@ -248,8 +249,12 @@ def _sections_text(text: str) -> list[Section]:
         if _UNDERLINE.match(stripped) and body and body[-1].strip():
             continue
         underlined = bool(stripped) and bool(_UNDERLINE.match(nxt))
-        alone = bool(stripped) and not prev and not nxt and bool(_NUMBERED.match(stripped))
-        capital = alone and (stripped.isupper() or stripped[0].isdigit())
+        numbered = bool(stripped) and not prev and bool(_NUMBERED.match(stripped))
+        # Alone between blank lines and numbered or in capitals; a line all in capitals may also
+        # sit directly on its text ("4 RESETTING" then the paragraph).
+        capital = numbered and (
+            stripped.isupper() or (not nxt and (stripped.isupper() or stripped[0].isdigit()))
+        )
         if underlined or capital:
             flush()
             heading, start, body = stripped, n + 1, []

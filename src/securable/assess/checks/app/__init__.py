@@ -1,0 +1,1 @@
+"""Checks of the companion app's Android package (APK), read statically."""

@@ -1,0 +1,367 @@
+"""Assess the whole product: every component the declaration says how to reach, then one verdict.
+
+NIST IR 8425 speaks of the *IoT product*; several outcomes hold for "each component". So a run
+with a declaration plans one assessment per reachable component (:func:`component_targets`):
+
+* a ``device`` or ``hub`` with a firmware file and/or an address gets the firmware and live-host
+  checks, and the traffic checks when its connections were watched;
+* a ``backend`` with a base URL is handed to the web target through :func:`component_targets`
+  (``ComponentPlan.base_url``); until that target is joined here it is ``not_assessed`` with the
+  reason saying so;
+* an ``app`` is declared only for now (``not_assessed``: no APK checks in this build).
+
+The declaration and its documents are checked once, for the product. Every finding carries the
+component it is about (``Finding.component``; product-level findings carry none). Verdicts fold
+per component with the usual rule (:mod:`securable.assess.verdict`) and then for the product over
+all findings: a ``fail`` on any component fails the product's requirement.
+
+Command-line locations (``--firmware``, ``--host``) override those of the first ``device``
+component (or, with no device, the first component).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from securable.assess.assessment import Assessment, CheckRun, TargetRef
+from securable.assess.engine import EngineOptions, ProgressEvent, run_assessment
+from securable.assess.model import Finding, TargetKind, Verdict
+from securable.assess.netscan import parse_ports
+from securable.assess.observe import ObservedTraffic
+from securable.assess.targets.components import Component, Connection
+from securable.assess.targets.declaration import Declaration
+from securable.assess.verdict import crosswalk, fold_requirements
+from securable.catalog import Catalog, load_catalog
+from securable.errors import UsageError
+
+__all__ = [
+    "ComponentPlan",
+    "ComponentResult",
+    "ConnectionResult",
+    "ProductResult",
+    "component_targets",
+    "run_product",
+]
+
+_PRODUCT_KINDS = (TargetKind.DECLARATION, TargetKind.DOCUMENTS)
+
+
+@dataclass(frozen=True)
+class ComponentPlan:
+    """How one component will be assessed; ``reason`` says why not when nothing can be."""
+
+    component: Component
+    firmware: Path | None = None
+    host: str | None = None
+    ports: tuple[int, ...] | None = None
+    base_url: str | None = None  # a backend's API, for the web target
+    traffic: ObservedTraffic | None = None
+    reason: str = ""
+
+    @property
+    def runnable(self) -> bool:
+        return self.firmware is not None or self.host is not None or self.traffic is not None
+
+
+def _primary(components: Sequence[Component]) -> Component:
+    return next((c for c in components if c.kind == "device"), components[0])
+
+
+def component_targets(
+    declaration: Declaration,
+    *,
+    firmware: Path | None = None,
+    host: str | None = None,
+    ports: tuple[int, ...] | None = None,
+    traffic: Mapping[str, ObservedTraffic] | None = None,
+) -> list[ComponentPlan]:
+    """One plan per declared component; CLI locations override the first device's."""
+    primary = _primary(declaration.components)
+    traffic = traffic or {}
+    plans: list[ComponentPlan] = []
+    for comp in declaration.components:
+        fw = Path(comp.firmware) if comp.firmware else None
+        addr = comp.address or None
+        comp_ports = tuple(parse_ports(comp.ports)) if comp.ports else None
+        if comp is primary:
+            fw = firmware if firmware is not None else fw
+            addr = host if host is not None else addr
+            comp_ports = ports if ports is not None else comp_ports
+        seen = traffic.get(comp.name)
+        reason = ""
+        if comp.kind == "app":
+            fw = addr = None
+            reason = (
+                "app packages are declared only in this build (no APK checks yet)"
+                if comp.package
+                else "declared without an app package"
+            )
+        elif comp.kind == "backend":
+            fw = None
+            if comp is not primary and comp_ports is None:
+                addr = None  # a backend is probed only on the ports its declaration names
+            if addr is None and seen is None:
+                if comp.base_url:
+                    reason = "a backend's HTTP(S) API is assessed by the web target, not part of this run"
+                elif comp.address:
+                    reason = f"declared at {comp.address} without ports: to probe"
+                else:
+                    reason = "declared without a base URL or an address"
+        elif fw is None and addr is None and seen is None:
+            reason = "declared without a firmware file or an address (give them, or --firmware/--host)"
+        if fw is not None and not fw.exists():
+            raise UsageError(
+                f"component '{comp.name}': firmware '{fw}' does not exist",
+                diagnostics="correct its firmware: path in product.yaml (relative to that file) "
+                "or pass --firmware",
+            )
+        plans.append(ComponentPlan(comp, fw, addr, comp_ports, comp.base_url or None, seen, reason))
+    return plans
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    """One component: what was assessed and its own verdict per requirement it was touched on."""
+
+    name: str
+    kind: str
+    assessed: bool
+    reason: str
+    targets: tuple[str, ...]
+    verdicts: Mapping[str, Verdict]  # requirement id -> verdict (only requirements its findings touched)
+    findings: int
+
+    def to_json(self) -> dict[str, Any]:
+        counts = Counter(v.value for v in self.verdicts.values())
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "assessed": self.assessed,
+            "targets": list(self.targets),
+            "findings": self.findings,
+            "requirements": {k: v.value for k, v in self.verdicts.items()},
+            "summary": dict(sorted(counts.items())),
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    """A declared connection (or an undeclared one that was observed) and what became of it.
+
+    ``status``: ``verified`` (seen, protected as declared), ``violated`` (seen unprotected, or
+    undeclared), ``unseen`` (watched, never seen), ``unverified`` (seen, protocol unknown) or
+    ``declared`` (its source was not watched).
+    """
+
+    source: str
+    target: str
+    label: str
+    status: str
+    connection: Connection | None = None
+    endpoint: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "from": self.source,
+            "to": self.target,
+            "label": self.label,
+            "status": self.status,
+        }
+        if self.connection is not None:
+            c = self.connection
+            out.update(
+                {
+                    "protocol": c.protocol,
+                    "transport": c.transport,
+                    **({"port": c.port} if c.port is not None else {}),
+                    **({"protection": c.protection} if c.protection else {}),
+                    **({"authentication": c.authentication} if c.authentication else {}),
+                    "data": list(c.data),
+                }
+            )
+        else:
+            out["declared"] = False
+        if self.endpoint:
+            out["endpoint"] = self.endpoint
+        return out
+
+
+@dataclass(frozen=True)
+class ProductResult:
+    """The product view of a run: its components and connections with their outcomes."""
+
+    name: str
+    components: tuple[ComponentResult, ...]
+    connections: tuple[ConnectionResult, ...]
+    declaration: Declaration | None = None  # what the MUD file and the diagram are drawn from
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "components": [c.to_json() for c in self.components],
+            "connections": [c.to_json() for c in self.connections],
+        }
+
+
+def _connection_results(
+    declaration: Declaration, findings: Sequence[Finding], watched: set[str]
+) -> tuple[ConnectionResult, ...]:
+    by_label: dict[str, list[Finding]] = {}
+    undeclared: list[ConnectionResult] = []
+    for f in findings:
+        if f.check in ("traffic.connections.protected", "traffic.connections.onboarding"):
+            by_label.setdefault(str(f.evidence.get("connection", "")), []).append(f)
+        elif f.check == "traffic.connections.undeclared":
+            if f.verdict is Verdict.FAIL:
+                observed = f.evidence.get("observed") or {}
+                endpoint = str(observed.get("endpoint", ""))
+                undeclared.append(
+                    ConnectionResult(
+                        source=f.component or "",
+                        target=endpoint,
+                        label=f"{f.component} → {endpoint} (undeclared)",
+                        status="violated",
+                        endpoint=endpoint,
+                    )
+                )
+            elif f.verdict is Verdict.PASS:
+                by_label.setdefault(str(f.evidence.get("connection", "")), []).append(f)
+    out: list[ConnectionResult] = []
+    for c in declaration.connections:
+        found = by_label.get(c.label, [])
+        verdicts = {f.verdict for f in found}
+        # seen: the undeclared-connection check matched an observed connection to this one
+        seen = any(f.check == "traffic.connections.undeclared" for f in found)
+        if c.source not in watched:
+            status = "declared"
+        elif Verdict.FAIL in verdicts:
+            status = "violated"
+        elif not seen:
+            status = "unseen"
+        elif Verdict.INCONCLUSIVE in verdicts:
+            status = "unverified"
+        else:
+            status = "verified"
+        out.append(ConnectionResult(c.source, c.target, c.label, status, c))
+    return tuple(out + undeclared)
+
+
+def _tag(findings: Sequence[Finding], name: str, *, product_level: set[str]) -> list[Finding]:
+    return [f if f.check in product_level else dataclasses.replace(f, component=name) for f in findings]
+
+
+def run_product(
+    declaration: Declaration,
+    plans: Sequence[ComponentPlan],
+    *,
+    options: EngineOptions | None = None,
+    catalog: Catalog | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    open_host: Callable[[ComponentPlan], Any] | None = None,
+    vulndb: Path | None = None,
+) -> Assessment:
+    """Assess each runnable plan, fold per component and for the product (module docstring)."""
+    from securable.assess.registry import all_checks
+    from securable.assess.targets import FirmwareImage
+
+    options = options or EngineOptions()
+    catalog = catalog or load_catalog()
+    profile = catalog.profile(options.profile)
+    checks = all_checks()
+    product_checks = {c.id for c in checks if c.target in _PRODUCT_KINDS}
+    runnable = [p for p in plans if p.runnable]
+    primary = next((p for p in runnable if p.component.kind == "device"), runnable[0] if runnable else None)
+    runs: list[tuple[ComponentPlan | None, Assessment]] = []
+    with contextlib.ExitStack() as stack:
+        if primary is None:
+            runs.append(
+                (
+                    None,
+                    run_assessment(
+                        {TargetKind.DECLARATION: declaration},
+                        options=options,
+                        catalog=catalog,
+                        progress=progress,
+                    ),
+                )
+            )
+        for plan in runnable:
+            targets: dict[TargetKind, Any] = {TargetKind.DECLARATION: declaration}
+            if plan.firmware is not None:
+                targets[TargetKind.FIRMWARE] = stack.enter_context(
+                    FirmwareImage.open(plan.firmware, vulndb=vulndb)
+                )
+            if plan.host is not None and open_host is not None:
+                live = open_host(plan)
+                if hasattr(live, "close"):
+                    stack.callback(live.close)
+                targets[TargetKind.HOST] = live
+            if plan.traffic is not None:
+                targets[TargetKind.TRAFFIC] = plan.traffic
+            selected = [c for c in checks if plan is primary or c.target not in _PRODUCT_KINDS]
+            runs.append(
+                (plan, run_assessment(targets, selected, options=options, catalog=catalog, progress=progress))
+            )
+    findings: list[Finding] = []
+    target_refs: list[TargetRef] = []
+    check_runs: list[CheckRun] = []
+    per_component: dict[str, list[Finding]] = {}
+    for owner, result in runs:
+        name = owner.component.name if owner is not None else ""
+        tagged = _tag(result.findings, name, product_level=product_checks) if owner else list(result.findings)
+        findings.extend(tagged)
+        if owner is not None:
+            per_component[name] = [f for f in tagged if f.component == name]
+        for ref in result.targets:
+            if ref.kind in _PRODUCT_KINDS and any(t.kind is ref.kind for t in target_refs):
+                continue
+            target_refs.append(
+                ref
+                if ref.kind in _PRODUCT_KINDS or owner is None
+                else dataclasses.replace(ref, component=name)
+            )
+        known = {r.id for r in check_runs}
+        check_runs.extend(r for r in result.checks if r.id not in known)  # one entry per check
+    requirements = fold_requirements(findings, catalog, profile.item_ids)
+    components = []
+    for plan in plans:
+        own = per_component.get(plan.component.name, [])
+        folded = fold_requirements(own, catalog, profile.item_ids) if own else []
+        components.append(
+            ComponentResult(
+                name=plan.component.name,
+                kind=plan.component.kind,
+                assessed=plan.runnable,
+                reason=plan.reason if not plan.runnable else "",
+                targets=tuple(t.ref for t in target_refs if t.component == plan.component.name),
+                verdicts={r.id: r.verdict for r in folded if r.verdict is not Verdict.NOT_ASSESSED},
+                findings=len(own),
+            )
+        )
+    watched = {p.component.name for p in plans if p.traffic is not None}
+    product = ProductResult(
+        name=declaration.product_name,
+        components=tuple(components),
+        connections=_connection_results(declaration, findings, watched),
+        declaration=declaration,
+    )
+    first = runs[0][1]
+    return dataclasses.replace(
+        first,
+        finished=runs[-1][1].finished,
+        targets=tuple(target_refs),
+        findings=tuple(findings),
+        requirements=tuple(requirements),
+        crosswalk=tuple(crosswalk(requirements, catalog)),
+        checks=tuple(check_runs),
+        product=product,
+    )

@@ -1,0 +1,10 @@
+"""android:allowBackup not written: Android's default allows backup."""
+
+from pathlib import Path
+
+from tests.assess.app.apkbuild import AppSpec, app_case
+from tests.assess.checks._fixtures import Case
+
+
+def build(tmp: Path) -> Case:
+    return app_case(tmp, AppSpec(allow_backup=None))

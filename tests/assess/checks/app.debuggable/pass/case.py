@@ -1,0 +1,10 @@
+"""A release build: android:debuggable not written (false by default)."""
+
+from pathlib import Path
+
+from tests.assess.app.apkbuild import AppSpec, app_case
+from tests.assess.checks._fixtures import Case
+
+
+def build(tmp: Path) -> Case:
+    return app_case(tmp, AppSpec(debuggable=None))
