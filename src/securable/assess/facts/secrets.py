@@ -36,7 +36,7 @@ try:
 except ImportError:  # pragma: no cover - platforms without a hyperscan wheel use bytes.find
     hyperscan = None  # type: ignore[assignment]
 
-SCAN_LIMIT = 8 * 1024 * 1024  # bytes read per file
+SCAN_LIMIT = 64 * 1024 * 1024  # bytes read per file: the prefilter makes whole large binaries affordable
 TEXT_LIMIT = 512 * 1024  # files larger than this are not searched for generic assignments
 _KEY_MARKER = b"PRIVATE KEY"
 _PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY( BLOCK)?-----")
