@@ -99,7 +99,7 @@ def secret_scan_processes(root: Path, workers: int) -> int:
     with FirmwareImage.open(root) as image:
         _FORKED_IMAGE = image
         entries = _content.scannable(image.files())
-        batches = [entries[i : i + 64] for i in range(0, len(entries), 64)]
+        batches = _content.batches(entries)  # the same tasks the threads get
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             hits = sum(pool.map(_forked_batch, batches))
         _FORKED_IMAGE = None
