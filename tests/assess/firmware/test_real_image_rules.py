@@ -223,3 +223,26 @@ def test_vendor_version_id_does_not_stop_debian_matching(rootfs: RootFS) -> None
     unknown = Inventory(os_release={"ID": "acmeos", "VERSION_ID": "2.4.1"}, components=inv.components)
     assert sorted(m.id for m in db.match(unknown)) == ["DSA-Debian:11", "DSA-Debian:12"]
     assert [(c.name, c.ecosystem) for c in inv.components] == [("openssl", "deb")]
+
+
+def test_credentials_in_unchanged_package_files_are_information_and_bounded(rootfs: RootFS) -> None:
+    from securable.assess.checks.firmware.secrets_tokens import BakedCredentialsCheck
+    from securable.assess.model import Verdict
+
+    token = "AKIA" + "Z7QXWERTYUIOPLKJ"
+    sums = []
+    for index in range(BakedCredentialsCheck.max_findings + 5):
+        data = f"# example from the upstream test suite\naws_access_key_id = {token}\n".encode()
+        rootfs.write(f"/usr/lib/python3/dist-packages/sdk/tests/t{index}.ini", data)
+        sums.append(f"{_md5(data)}  usr/lib/python3/dist-packages/sdk/tests/t{index}.ini")
+    rootfs.write("/var/lib/dpkg/info/python3-sdk.md5sums", "\n".join(sums) + "\n")
+    rootfs.write("/etc/app/cloud.conf", f"aws_access_key_id = {token}\n")  # the device maker's own
+    findings = list(BakedCredentialsCheck().evaluate(rootfs.image()))
+    fails = [f for f in findings if f.verdict is Verdict.FAIL]
+    assert [f.location.path for f in fails if f.location] == ["/etc/app/cloud.conf"]
+    packaged = [f for f in findings if f.verdict is Verdict.PASS and "package" in f.evidence]
+    assert len(packaged) == BakedCredentialsCheck.max_findings
+    assert all(f.evidence["package"] == "python3-sdk" for f in packaged)
+    assert any(
+        f.evidence.get("total_in_packages") == BakedCredentialsCheck.max_findings + 5 for f in findings
+    )

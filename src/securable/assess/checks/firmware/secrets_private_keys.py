@@ -10,6 +10,8 @@ from securable.assess.facts.firmware import FirmwareView
 from securable.assess.facts.ssh import is_host_key_path
 from securable.assess.model import Finding, Location, Severity, Verdict
 
+MAX_LISTED = 50  # package-owned keys listed one by one; more are counted
+
 
 class PrivateKeysCheck(FirmwareCheck):
     """PEM, PKCS#8, OpenSSH and PGP private keys anywhere in the image (text or binaries).
@@ -46,12 +48,15 @@ class PrivateKeysCheck(FirmwareCheck):
         ]
         described = [(h, describe_key(h.key_block)) for h in candidates]
         hits = [(h, info) for h, info in described if is_key(h.key_block, info)]
-        failed = 0
+        failed = packaged = 0
         for hit, info in hits:
             where = f"in an {hit.container}" if hit.container else "in a key file"
             evidence = {"format": hit.detail, "container": hit.container or "file", **info}
             owner = target.unchanged_package(hit.path)
             if owner is not None:
+                packaged += 1
+                if packaged > MAX_LISTED:
+                    continue  # counted in the summary, not listed one by one
                 yield self.finding(
                     Verdict.PASS,
                     f"{hit.detail} private key {where} installed unchanged by package '{owner.package}': "
@@ -79,5 +84,5 @@ class PrivateKeysCheck(FirmwareCheck):
                 Verdict.PASS,
                 "no private key of the device maker's found in the image's files",
                 location=Location(path="/"),
-                evidence={"not_keys": len(candidates) - len(hits), "package_keys": len(hits)},
+                evidence={"not_keys": len(candidates) - len(hits), "package_keys": packaged},
             )

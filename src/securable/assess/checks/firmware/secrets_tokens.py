@@ -38,11 +38,15 @@ class BakedCredentialsCheck(FirmwareCheck):
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
         hits = []
+        packaged = 0
         for hit in (h for h in target.secret_hits if h.kind != "private-key"):
             owner = target.unchanged_package(hit.path)
             if owner is None:
                 hits.append(hit)
                 continue
+            packaged += 1
+            if packaged > self.max_findings:
+                continue  # counted in the summary below, not listed one by one
             yield self.finding(
                 Verdict.PASS,
                 f"{hit.kind} in a file installed unchanged by package '{owner.package}': "
@@ -74,7 +78,17 @@ class BakedCredentialsCheck(FirmwareCheck):
                 location=Location(path="/"),
                 evidence={"total": len(hits)},
             )
-        if not hits:
+        if packaged > self.max_findings:
             yield self.finding(
-                Verdict.PASS, "no cloud keys, tokens or literal passwords found", location=Location(path="/")
+                Verdict.PASS,
+                f"{packaged - self.max_findings} more credentials in unchanged package files not listed",
+                location=Location(path="/"),
+                evidence={"total_in_packages": packaged},
+            )
+        if not hits:
+            whose = " of the device maker's" if packaged else ""
+            yield self.finding(
+                Verdict.PASS,
+                f"no cloud keys, tokens or literal passwords{whose} found",
+                location=Location(path="/"),
             )
