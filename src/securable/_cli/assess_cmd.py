@@ -434,6 +434,11 @@ def assess(
                 targets[TargetKind.FIRMWARE] = stack.enter_context(
                     FirmwareImage.open(firmware, vulndb=vulndb)
                 )
+                if bundle is not None:  # the bundle's file digests come from the assessment's byte pass
+                    from securable.assess.facts.digests import FILE_DIGESTS
+                    from securable.assess.facts.firmware import FirmwareView
+
+                    targets[TargetKind.FIRMWARE] = FirmwareView(targets[TargetKind.FIRMWARE], (FILE_DIGESTS,))
             if app is not None:
                 from securable.assess.targets.app import AndroidApp
 

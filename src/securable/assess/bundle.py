@@ -218,7 +218,18 @@ class FirmwareEvidence:
 
 
 def collect_firmware(image: Any, source: str | Path) -> FirmwareEvidence:
-    """Hash and map an open :class:`~securable.assess.targets.FirmwareImage` (call before closing it)."""
+    """Hash and map an open :class:`~securable.assess.targets.FirmwareImage` (call before closing it).
+
+    When ``image`` is the run's :class:`~securable.assess.facts.FirmwareView` with a
+    :class:`~securable.assess.facts.digests.FileDigestMatcher` among its matchers, the digests come
+    from the assessment's shared byte pass and only files it did not hash whole are read again.
+    """
+    from securable.assess.facts.digests import FileDigestMatcher
+
+    known: dict[str, str] = {}
+    for matcher in getattr(image, "matchers", ()):
+        if isinstance(matcher, FileDigestMatcher):
+            known = {d.path: d.sha256 for d in image.content.of(matcher)}
     entries: list[dict[str, Any]] = []
     for entry in image.files():
         item: dict[str, Any] = {
@@ -231,7 +242,9 @@ def collect_firmware(image: Any, source: str | Path) -> FirmwareEvidence:
         }
         if entry.link is not None:
             item["link"] = os.fsencode(entry.link).decode("utf-8", "backslashreplace")
-        if entry.kind.value == "file":
+        if entry.kind.value == "file" and entry.path in known:
+            item["sha256"] = known[entry.path]
+        elif entry.kind.value == "file":
             digest = hashlib.sha256()
             for chunk in image.iter_chunks(entry.path):
                 digest.update(chunk)

@@ -8,6 +8,11 @@ Sources, all read through the image view with bounded reads:
 * ``*.dist-info/METADATA`` and ``*.egg-info/PKG-INFO`` under ``site-packages``/``dist-packages`` —
   Python distributions, parsed with the stdlib e-mail parser as ``importlib.metadata`` does.
 * ``/etc/os-release`` (or ``/usr/lib/os-release``) — the operating system, the SBOM's subject.
+* ``/etc/debian_version`` — the Debian release the packages come from. A vendor OS built from
+  Debian packages has its own ``VERSION_ID`` (``2.4.1``), which is not a Debian release: the release
+  used for vulnerability matching (``Inventory.debian_release``) comes from this file first, then
+  from ``os-release`` when ``ID`` is ``debian`` (``VERSION_ID``) or ``ID``/``ID_LIKE`` name Debian
+  (``VERSION_CODENAME``/``DEBIAN_CODENAME``).
 
 Parsing of the Debian-style status files uses python-debian's ``Deb822``; the SBOM is built and
 serialised with cyclonedx-python-lib, so its output is the library's, not ours.
@@ -30,12 +35,24 @@ from packageurl import PackageURL
 
 from securable.assess.model import ImageView
 
-__all__ = ["Component", "Inventory", "inventory", "to_cyclonedx", "to_cyclonedx_json"]
+__all__ = ["Component", "Inventory", "debian_release", "inventory", "to_cyclonedx", "to_cyclonedx_json"]
 
 STATUS_LIMIT = 32 * 1024 * 1024
 METADATA_LIMIT = 256 * 1024
 DPKG_STATUS = "/var/lib/dpkg/status"
 OPKG_STATUS = ("/usr/lib/opkg/status", "/var/lib/opkg/status")
+DEBIAN_VERSION = "/etc/debian_version"
+#: Debian codenames by release number, for ``bookworm/sid``-style files and os-release codenames.
+DEBIAN_CODENAMES = {
+    "jessie": "8",
+    "stretch": "9",
+    "buster": "10",
+    "bullseye": "11",
+    "bookworm": "12",
+    "trixie": "13",
+    "forky": "14",
+    "duke": "15",
+}
 PYTHON_METADATA = (
     "/usr/lib/python3*/site-packages/*.dist-info/METADATA",
     "/usr/lib/python3*/dist-packages/*.dist-info/METADATA",
@@ -80,10 +97,17 @@ class Inventory:
     os_release: dict[str, str] = field(default_factory=dict)
     components: list[Component] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # the files the inventory was read from
+    debian_version: str = ""  # the first line of /etc/debian_version, when the image has one
 
     @property
     def os_id(self) -> str:
         return self.os_release.get("ID", "")
+
+    @property
+    def debian_release(self) -> tuple[str, str]:
+        """The Debian release number (``"12"``) the packages come from and where it was read; ("", "")
+        when the image does not say (then release-specific advisories of every release apply)."""
+        return debian_release(self.os_release, self.debian_version)
 
     @property
     def os_version(self) -> str:
@@ -153,6 +177,31 @@ def read_os_release(image: ImageView) -> tuple[dict[str, str], str | None]:
     return {}, None
 
 
+def debian_release(os_release: dict[str, str], debian_version: str) -> tuple[str, str]:
+    """(release number, where it came from) from ``/etc/debian_version`` and os-release values.
+
+    ``12.5`` → ``12``; ``bookworm/sid`` → ``12``; a Debian ``VERSION_ID`` is used as is; a
+    derivative's own ``VERSION_ID`` never is (it numbers the vendor's product, not Debian).
+    """
+    first = debian_version.strip().split("/", 1)[0].strip().lower()
+    number = first.split(".", 1)[0]
+    if number.isdigit():
+        return number, DEBIAN_VERSION
+    if first in DEBIAN_CODENAMES:
+        return DEBIAN_CODENAMES[first], DEBIAN_VERSION
+    os_id = os_release.get("ID", "").lower()
+    like = os_release.get("ID_LIKE", "").lower().split()
+    version_id = os_release.get("VERSION_ID", "")
+    if os_id == "debian" and version_id.split(".", 1)[0].isdigit():
+        return version_id.split(".", 1)[0], "os-release VERSION_ID"
+    if os_id == "debian" or "debian" in like:
+        for key in ("DEBIAN_CODENAME", "VERSION_CODENAME"):
+            codename = os_release.get(key, "").lower()
+            if codename in DEBIAN_CODENAMES:
+                return DEBIAN_CODENAMES[codename], f"os-release {key}"
+    return "", ""
+
+
 def inventory(image: ImageView) -> Inventory:
     """Read the image's software inventory (see the module docstring for the sources)."""
     result = Inventory()
@@ -160,6 +209,9 @@ def inventory(image: ImageView) -> Inventory:
     result.os_release = release
     if release_path:
         result.sources.append(release_path)
+    debian_version = image.read_text(DEBIAN_VERSION, 4096)
+    if debian_version and debian_version.strip():
+        result.debian_version = debian_version.strip().splitlines()[0][:64]
     found = list(_status_packages(image, DPKG_STATUS, "deb"))
     if found:
         result.sources.append(DPKG_STATUS)

@@ -4,8 +4,10 @@ Version order is per ecosystem, never plain string order:
 
 * ``Debian`` records match Debian packages by **source** package name (how Debian publishes
   advisories); versions compare with python-debian's ``Version`` (epochs, ``~``, revisions). A
-  release-specific ecosystem (``Debian:12``) only applies when the image's ``VERSION_ID`` is that
-  release or unknown.
+  release-specific ecosystem (``Debian:12``) only applies when the image's Debian release
+  (``Inventory.debian_release``: ``/etc/debian_version`` first, never a derivative's own
+  ``VERSION_ID``) is that release, or unknown — then every release's records apply, and the check
+  says so rather than matching nothing.
 * opkg packages match records of the ``OpenWrt`` or ``opkg`` ecosystem by package name. opkg's
   version comparison is dpkg's algorithm (epoch, upstream, revision; ``~`` sorts first), so the
   same ``Version`` class orders them.
@@ -136,8 +138,9 @@ class VulnDB:
     def match(self, inv: Inventory) -> list[VulnMatch]:
         """Every (component, vulnerability) pair where the installed version is affected."""
         out: list[VulnMatch] = []
+        release, _source = inv.debian_release
         for comp in inv.components:
-            out.extend(self.match_component(comp, inv.os_version))
+            out.extend(self.match_component(comp, release if comp.ecosystem == "deb" else inv.os_version))
         return out
 
     def match_component(self, comp: Component, os_version: str = "") -> list[VulnMatch]:

@@ -67,3 +67,29 @@ def test_each_matcher_gets_at_most_its_limit_and_only_files_it_wants(tmp_path: P
 def test_matcher_names_must_be_unique(tmp_path: Path) -> None:
     with FirmwareImage.open(_tree(tmp_path)) as image, pytest.raises(ValueError, match="unique"):
         content_pass(image, [Grep("x", b"a"), Grep("x", b"b")])
+
+
+def test_results_keep_file_order_though_large_batches_run_first(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    sizes = [10, 9_000_000, 20, 30, 5_000_000, 40] + [50] * 130
+    for index, size in enumerate(sizes):
+        (root / "data" / f"f{index:03d}").write_bytes(b"x" * size)
+    everything = Grep("all", b"x", limit=16 << 20)
+    with FirmwareImage.open(root) as image:
+        from securable.assess.facts.content import batches, scannable
+
+        work = batches(scannable(image.files()))
+        results = content_pass(image, [everything], workers=3)
+    assert [len(b) for b in work] == [1, 1, 64, 64, 6]  # a file over the byte budget ends its batch
+    assert [path for path, _size in results.of(everything)] == [f"/data/f{i:03d}" for i in range(len(sizes))]
+
+
+def test_a_pem_begin_and_end_line_side_by_side_end_the_key_scan() -> None:
+    """Programs such as libssh2 carry both header lines next to each other: the scan must move on
+    (it once found the same BEGIN again from the END line's 'PRIVATE KEY' and never ended)."""
+    from securable.assess.facts.secrets import scan_file
+
+    data = b"\0libssh2\0-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----\n\0" * 3
+    hits = scan_file("/usr/lib/libssh2.so.1", data)  # returns at all: the regression was a hang
+    assert len(hits) <= 3

@@ -8,7 +8,17 @@ and a fact is computed once however many checks use it.
 from securable.assess.facts.accounts import Account
 from securable.assess.facts.boot import BootEntry
 from securable.assess.facts.firmware import FirmwareView
+from securable.assess.facts.package_files import PackagedFile
 from securable.assess.facts.secrets import SecretHit
 from securable.assess.facts.ssh import Dropbear, OpenSsh, SshServer
 
-__all__ = ["Account", "BootEntry", "Dropbear", "FirmwareView", "OpenSsh", "SecretHit", "SshServer"]
+__all__ = [
+    "Account",
+    "BootEntry",
+    "Dropbear",
+    "FirmwareView",
+    "OpenSsh",
+    "PackagedFile",
+    "SecretHit",
+    "SshServer",
+]

@@ -8,6 +8,14 @@ largest limit any interested matcher asked for, and handed to every matcher that
 A matcher decides from the index entry alone (path, size, mode) whether it wants a file, so files
 nobody wants are never opened. Results are kept per matcher and read back by the view's facts
 (``FirmwareView.content.of(matcher)``), typed by the matcher's own result type.
+
+Parallelism is by threads: the costly parts of a file's turn — the ``read`` system call, the
+secret scan's Hyperscan prefilter, ``hashlib`` — release the GIL, so two threads keep two cores
+busy. Forked worker processes were measured against them on a real Debian tree
+(``benchmarks/bench_content_pass.py``) and were slower: pool start-up and pickling every result
+back cost more than the GIL-held Python parts they would parallelise. A matcher should therefore
+do its heavy lifting in C code that releases the GIL (Hyperscan, ``hashlib`` on large buffers) and
+keep GIL-holding work (``bytes.find``, ``re``) to small windows or to the few files that need it.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ R_co = TypeVar("R_co", covariant=True)
 
 SKIP_PREFIXES = ("/proc/", "/sys/", "/dev/")
 _BATCH = 64  # files per worker task: large enough to amortise scheduling, small enough to balance
+_BATCH_BYTES = 8 * 1024 * 1024  # ... and at most about this many bytes, so a big file is a task alone
 
 
 class ContentMatcher(Protocol[R_co]):
@@ -69,6 +78,22 @@ def scannable(entries: Iterable[ImageFile]) -> list[ImageFile]:
     ]
 
 
+def batches(entries: Sequence[ImageFile]) -> list[list[ImageFile]]:
+    """Consecutive runs of files of at most :data:`_BATCH` files and about :data:`_BATCH_BYTES`."""
+    out: list[list[ImageFile]] = []
+    current: list[ImageFile] = []
+    size = 0
+    for entry in entries:
+        if current and (len(current) >= _BATCH or size + entry.size > _BATCH_BYTES):
+            out.append(current)
+            current, size = [], 0
+        current.append(entry)
+        size += entry.size
+    if current:
+        out.append(current)
+    return out
+
+
 def _scan_batch(
     image: ImageView, batch: Sequence[ImageFile], matchers: Sequence[ContentMatcher[object]]
 ) -> tuple[dict[str, list[object]], int, int]:
@@ -78,7 +103,8 @@ def _scan_batch(
         interested = [m for m in matchers if m.wants(entry)]
         if not interested:
             continue
-        data = image.read_bytes(entry.path, max(m.limit for m in interested))
+        # the index knows the size: asking for exactly that reads small files in one system call
+        data = image.read_bytes(entry.path, min(entry.size, max(m.limit for m in interested)))
         if not data:
             continue
         files += 1
@@ -96,17 +122,20 @@ def content_pass(
 ) -> ContentResults:
     """Run every matcher over the image's files in one read per file.
 
-    Results keep the image's file order (batches are merged in order), so reports are stable
-    from run to run whatever the thread scheduling.
+    The largest batches start first, so no thread is left alone with a big file at the end;
+    results are merged back in the image's file order, so reports are stable from run to run
+    whatever the thread scheduling.
     """
     names = [m.name for m in matchers]
     if len(set(names)) != len(names):
         raise ValueError(f"content matcher names must be unique, got {names}")
-    entries = scannable(image.files())
-    batches = [entries[i : i + _BATCH] for i in range(0, len(entries), _BATCH)]
+    work = batches(scannable(image.files()))
+    largest_first = sorted(range(len(work)), key=lambda i: -sum(e.size for e in work[i]))
     results = ContentResults()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="content-pass") as pool:
-        for found, files, total in pool.map(lambda b: _scan_batch(image, b, matchers), batches):
+        futures = {i: pool.submit(_scan_batch, image, work[i], matchers) for i in largest_first}
+        for index in range(len(work)):
+            found, files, total = futures[index].result()
             results.files_read += files
             results.bytes_read += total
             for name, hits in found.items():

@@ -9,7 +9,7 @@ read once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from securable.assess.facts.accounts import Account, read_accounts
 from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
 from securable.assess.facts.content import ContentMatcher, ContentResults, content_pass
 from securable.assess.facts.image_io import children
+from securable.assess.facts.package_files import PackagedFile, read_packaged_files, unchanged_owner
 from securable.assess.facts.secrets import SECRETS, SecretHit
 from securable.assess.facts.ssh import SshServer, read_ssh_server
 from securable.assess.model import ImageFile, ImageView
@@ -38,9 +39,13 @@ class FirmwareView:
     The engine wraps each firmware target in one view per run; checks receive the view.
     """
 
-    def __init__(self, image: ImageView) -> None:
+    def __init__(self, image: ImageView, extra_matchers: Sequence[ContentMatcher[object]] = ()) -> None:
         self.image = image
         self.ref: str = image.ref
+        #: the byte pass's matchers: :data:`MATCHERS` plus what this run's caller needs besides
+        #: the checks (e.g. the evidence bundle's file digests)
+        self.matchers: tuple[ContentMatcher[object], ...] = (*MATCHERS, *extra_matchers)
+        self._owners: dict[str, PackagedFile | None] = {}
 
     @classmethod
     def of(cls, image: ImageView | FirmwareView) -> FirmwareView:
@@ -122,10 +127,22 @@ class FirmwareView:
 
     @fact
     def content(self) -> ContentResults:
-        """The shared byte pass: every matcher in :data:`MATCHERS` over one read of each file."""
-        return content_pass(self.image, MATCHERS)
+        """The shared byte pass: every matcher in :attr:`matchers` over one read of each file."""
+        return content_pass(self.image, self.matchers)
 
     @fact
     def secret_hits(self) -> list[SecretHit]:
         """Every baked-in secret (private keys, tokens, literal passwords), from the shared byte pass."""
         return self.content.of(SECRETS)
+
+    @fact
+    def packaged_files(self) -> dict[str, PackagedFile]:
+        """Files a package manager installed with a recorded checksum (dpkg, opkg conffiles, apk)."""
+        return read_packaged_files(self.image)
+
+    def unchanged_package(self, path: str) -> PackagedFile | None:
+        """The package that installed ``path`` when the file still matches the package's recorded
+        checksum (so what is in it is the upstream package's, not the device maker's); else None."""
+        if path not in self._owners:
+            self._owners[path] = unchanged_owner(self.image, self.packaged_files, path)
+        return self._owners[path]

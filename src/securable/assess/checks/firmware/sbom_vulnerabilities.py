@@ -83,6 +83,15 @@ class KnownVulnerabilitiesCheck(FirmwareCheck):
             )
             return
         matches = db.match(inv)
+        release, release_source = inv.debian_release
+        has_deb = any(c.ecosystem == "deb" for c in inv.components)
+        debian = (
+            {"debian_release": release, "debian_release_from": release_source}
+            if release
+            else {"debian_release": "unknown: records of every Debian release were applied"}
+            if has_deb
+            else {}
+        )
         for match in matches[: self.max_findings]:
             comp = match.component
             yield self.finding(
@@ -100,6 +109,7 @@ class KnownVulnerabilitiesCheck(FirmwareCheck):
                     "aliases": list(match.aliases),
                     "fixed": list(match.fixed),
                     "summary": match.summary,
+                    **debian,
                 },
             )
         if len(matches) > self.max_findings:
@@ -120,5 +130,6 @@ class KnownVulnerabilitiesCheck(FirmwareCheck):
                     "records": db.count,
                     "skipped_files": len(db.skipped),
                     "skipped": _skipped(db.skipped),
+                    **debian,
                 },
             )

@@ -19,6 +19,9 @@ class BakedCredentialsCheck(FirmwareCheck):
     for the vendor's cloud account behind it. Secrets are never copied into the report: evidence
     holds the first four characters and the length. Fix: provision per-device credentials at
     manufacturing or first connection, and keep vendor cloud keys off the device.
+
+    A credential in a file a package installed unchanged (content matches the package's recorded
+    checksum) is the upstream package's sample or test value and is reported as information.
     """
 
     id = "fw.secrets.credentials"
@@ -34,15 +37,39 @@ class BakedCredentialsCheck(FirmwareCheck):
     )
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
-        hits = [h for h in target.secret_hits if h.kind != "private-key"]
+        hits = []
+        packaged = 0
+        for hit in (h for h in target.secret_hits if h.kind != "private-key"):
+            owner = target.unchanged_package(hit.path)
+            if owner is None:
+                hits.append(hit)
+                continue
+            packaged += 1
+            if packaged > self.max_findings:
+                continue  # counted in the summary below, not listed one by one
+            yield self.finding(
+                Verdict.PASS,
+                f"{hit.kind} in a file installed unchanged by package '{owner.package}': "
+                "the upstream package's, not this device's",
+                location=Location(path=hit.path, line=hit.line),
+                evidence={
+                    "kind": hit.kind,
+                    "redacted": hit.preview,
+                    "package": owner.package,
+                    "checksum": f"{owner.algorithm} matches {owner.record}",
+                },
+            )
         for hit in hits[: self.max_findings]:
             generic = hit.kind == "password-assignment"
             yield self.finding(
                 Verdict.FAIL,
-                f"literal '{hit.detail}' value in a file" if generic else f"{hit.kind} baked into the image",
+                f"literal '{hit.detail}' value in a file"
+                if generic
+                else f"{hit.kind} baked into the image"
+                + (f" (embedded in an {hit.container})" if hit.container else ""),
                 location=Location(path=hit.path, line=hit.line),
                 severity=Severity.MEDIUM if generic else Severity.HIGH,
-                evidence={"kind": hit.kind, "redacted": hit.preview},
+                evidence={"kind": hit.kind, "redacted": hit.preview, "container": hit.container or "file"},
             )
         if len(hits) > self.max_findings:
             yield self.finding(
@@ -51,7 +78,17 @@ class BakedCredentialsCheck(FirmwareCheck):
                 location=Location(path="/"),
                 evidence={"total": len(hits)},
             )
-        if not hits:
+        if packaged > self.max_findings:
             yield self.finding(
-                Verdict.PASS, "no cloud keys, tokens or literal passwords found", location=Location(path="/")
+                Verdict.PASS,
+                f"{packaged - self.max_findings} more credentials in unchanged package files not listed",
+                location=Location(path="/"),
+                evidence={"total_in_packages": packaged},
+            )
+        if not hits:
+            whose = " of the device maker's" if packaged else ""
+            yield self.finding(
+                Verdict.PASS,
+                f"no cloud keys, tokens or literal passwords{whose} found",
+                location=Location(path="/"),
             )
