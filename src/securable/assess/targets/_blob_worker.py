@@ -63,8 +63,13 @@ def _record(records: Path, path: Path) -> None:
         except OSError:
             link = None
     line = json.dumps(
-        {"p": os.fsencode(path).decode("utf-8", "surrogateescape"), "m": st.st_mode, "u": st.st_uid,
-         "g": st.st_gid, "l": link},
+        {
+            "p": os.fsencode(path).decode("utf-8", "surrogateescape"),
+            "m": st.st_mode,
+            "u": st.st_uid,
+            "g": st.st_gid,
+            "l": link,
+        },
         ensure_ascii=True,
     )
     # One file per process: unblob's pool forks workers, and appends from one process stay whole.
@@ -91,8 +96,8 @@ def _install_patches(records: Path) -> None:
         _record(records, path)
         return original_symlink(path, outdir, task_result)
 
-    extractor.fix_permission = fix_permission  # type: ignore[assignment]
-    extractor.fix_symlink = fix_symlink  # type: ignore[assignment]
+    extractor.fix_permission = fix_permission
+    extractor.fix_symlink = fix_symlink
 
     squashfs.SquashFSv4LEHandler.EXTRACTOR = Command(  # type: ignore[assignment]
         "unsquashfs", "-no-xattrs", "-no-progress", "-f", "-d", "{outdir}", "{inpath}"
@@ -105,7 +110,7 @@ def _install_patches(records: Path) -> None:
         cpio.PortableASCIIWithCRCHandler,
     ):
         handler.EXTRACTOR = bsdtar  # type: ignore[assignment]
-    ubi.UBIFSHandler.EXTRACTOR = Command(  # type: ignore[assignment]
+    ubi.UBIFSHandler.EXTRACTOR = Command(
         "ubireader_extract_files", "{inpath}", "-k", "-w", "-o", "{outdir}"
     )
 
@@ -141,7 +146,9 @@ class _Reporter:
                 "depth": result.task.depth,
                 "blob_id": result.task.blob_id,
                 "reports": [_report_json(r) for r in result.reports],
-                "subtasks": [{"path": str(t.path), "depth": t.depth, "blob_id": t.blob_id} for t in result.subtasks],
+                "subtasks": [
+                    {"path": str(t.path), "depth": t.depth, "blob_id": t.blob_id} for t in result.subtasks
+                ],
                 "roots": [{"path": str(t.path), "blob_id": t.blob_id} for t in roots],
             }
         }
@@ -165,7 +172,7 @@ def main(argv: list[str]) -> int:
         randomness_depth=max_depth,
         max_depth=max_depth,
         process_num=max(1, min(2, os.cpu_count() or 1)),
-        progress_reporter=_Reporter,  # type: ignore[arg-type]
+        progress_reporter=_Reporter,
         verbose=0,
     )
     sandbox = Sandbox(config, log_path, None, extra_passthrough=[AccessFS.read_write(records)])

@@ -30,7 +30,7 @@ import stat
 import subprocess
 import tarfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Self
@@ -166,7 +166,11 @@ def _tar_head(path: Path, head: bytes) -> bytes:
             import gzip
             import lzma
 
-            opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
+            opener: Callable[[Path, str], IO[bytes]] = {  # type: ignore[assignment]
+                "gz": gzip.open,
+                "bz2": bz2.open,
+                "xz": lzma.open,
+            }[kind]
             try:
                 with opener(path, "rb") as fh:
                     return bytes(fh.read(512))

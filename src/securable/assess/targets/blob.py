@@ -160,7 +160,9 @@ class FirmwareMap:
             "size": self.size,
             "chunks": [c.to_json() for c in self.chunks],
             "unknown_regions": [r.to_json() for r in self.regions],
-            "root_filesystems": [{"name": r.name, "format": r.format, "offset": r.offset} for r in self.roots],
+            "root_filesystems": [
+                {"name": r.name, "format": r.format, "offset": r.offset} for r in self.roots
+            ],
             **({"stopped": self.stopped} if self.stopped else {}),
             **({"too_deep": list(self.too_deep)} if self.too_deep else {}),
             "sandboxed": self.sandboxed,
@@ -272,7 +274,7 @@ class _Collector:
             self.opened.add(str(root.get("blob_id", "")))
             self.root_dirs.append((str(root.get("blob_id", "")), str(root.get("path", ""))))
         reports = task.get("reports", [])
-        stat_report = next((r for r in reports if r.get("type") == "StatReport"), {})
+        stat_report: dict[str, Any] = next((r for r in reports if r.get("type") == "StatReport"), {})
         if (
             int(task.get("depth", 0)) >= self.max_depth
             and stat_report.get("is_file")
@@ -329,12 +331,12 @@ class _Collector:
         self.fmap.regions.sort(key=lambda r: (r.inside, r.offset))
         names: set[str] = set()
         for chunk_id, path in self.root_dirs:
-            chunk = by_id.get(chunk_id)
+            found = by_id.get(chunk_id)
             folder = Path(path)
-            name = chunk.name if chunk is not None else self.inside(path)
-            fmt = chunk.format if chunk is not None else "folder"
-            offset = chunk.offset if chunk is not None else 0
-            if chunk is not None:
+            name = found.name if found is not None else self.inside(path)
+            fmt = found.format if found is not None else "folder"
+            offset = found.offset if found is not None else 0
+            if found is not None:
                 extract_dir = next(
                     (p for p in (folder, *folder.parents) if p.name.endswith("_extract")), folder
                 )
@@ -471,6 +473,7 @@ def extract_blob(
     finally:
         log.close()
     reader.join(timeout=10)
+    proc.stdout.close()
     for item in _iter_new(sink, lock, seen):
         collector.add(item)
     if fmap.stopped is None and proc.returncode != 0:

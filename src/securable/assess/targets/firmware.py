@@ -4,8 +4,8 @@
 image, or any other firmware file (a vendor blob: uImage, TRX, UBI, JFFS2, ext4, cpio, archives in
 archives…), which is opened through unblob into a :class:`~.blob.FirmwareMap` of chunks and root
 filesystems (see :mod:`.blob`). Archives and blobs are unpacked into a private temporary folder
-(see :mod:`._unpack`); folders are read in place. Either way the image is walked **once** into an index of :class:`ImageFile`
-entries, and every check queries that index.
+(see :mod:`._unpack`); folders are read in place. Either way the image is walked **once** into an
+index of :class:`ImageFile` entries, and every check queries that index.
 
 Guarantees that hold for hostile images:
 
@@ -38,7 +38,6 @@ from pathlib import Path
 from types import TracebackType
 
 from securable.assess.model import FileKind, ImageFile, TargetKind
-from securable.assess.targets.blob import BlobProgress, FirmwareMap, Metadata, extract_blob
 from securable.assess.targets._unpack import (
     Unpacked,
     UnpackLimits,
@@ -47,6 +46,7 @@ from securable.assess.targets._unpack import (
     unpack_tar,
     walk_tree,
 )
+from securable.assess.targets.blob import BlobProgress, FirmwareMap, Metadata, extract_blob
 from securable.errors import FirmwareImageError
 
 __all__ = ["DEFAULT_READ_LIMIT", "FirmwareImage", "UnpackLimits"]
@@ -223,8 +223,15 @@ class FirmwareImage:
             (
                 fs.name,
                 cls._from_tree(
-                    f"{source} [{fs.name}]", fs.path, "blob", None, [], vulndb, limits,
-                    scrub=True, metadata=fmap.metadata,
+                    f"{source} [{fs.name}]",
+                    fs.path,
+                    "blob",
+                    None,
+                    [],
+                    vulndb,
+                    limits,
+                    scrub=True,
+                    metadata=fmap.metadata,
                 ),
             )
             for fs in fmap.roots
@@ -238,8 +245,13 @@ class FirmwareImage:
         if roots:
             first = roots[0][1]
             image = cls(
-                str(source), first._index, tree_root=first._tree_root, workdir=workdir, fmt="blob",
-                notes=notes, vulndb=vulndb,
+                str(source),
+                first._index,
+                tree_root=first._tree_root,
+                workdir=workdir,
+                fmt="blob",
+                notes=notes,
+                vulndb=vulndb,
             )
         else:
             empty = workdir / "empty"
