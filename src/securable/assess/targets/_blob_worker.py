@@ -17,6 +17,8 @@ What this worker changes in unblob, inside this process only:
   owner and link target as the extractor wrote them are appended to ``RECORDS_DIR`` — those are
   the facts the firmware checks read. The widening itself is skipped when running as root, who
   reads everything anyway.
+* **Modes and owners kept.** ext2/3/4 and JFFS2 go through :mod:`._keep_metadata`, which puts
+  back what ``debugfs rdump`` and jefferson lose (SUID bits, owners, folder modes).
 * **Debian's extractors where they do the job.** Plain little-endian squashfs 4 is extracted
   with Debian's ``unsquashfs`` (unblob asks for ``sasquatch``, a patched build Debian does not
   ship; it stays the extractor for big-endian and version 3 images, which are then reported as
@@ -81,7 +83,7 @@ def _install_patches(records: Path) -> None:
     import unblob.extractor as extractor
     from unblob.extractors import Command
     from unblob.handlers.archive import cpio
-    from unblob.handlers.filesystem import squashfs, ubi
+    from unblob.handlers.filesystem import extfs, jffs2, squashfs, ubi
 
     original_permission = extractor.fix_permission
     original_symlink = extractor.fix_symlink
@@ -102,17 +104,20 @@ def _install_patches(records: Path) -> None:
     squashfs.SquashFSv4LEHandler.EXTRACTOR = Command(  # type: ignore[assignment]
         "unsquashfs", "-no-xattrs", "-no-progress", "-f", "-d", "{outdir}", "{inpath}"
     )
-    bsdtar = Command("bsdtar", "-x", "-p", "-f", "{inpath}", "-C", "{outdir}")
     for handler in (
         cpio.BinaryHandler,
         cpio.PortableOldASCIIHandler,
         cpio.PortableASCIIHandler,
         cpio.PortableASCIIWithCRCHandler,
     ):
+        bsdtar = Command("bsdtar", "-x", "-p", "-f", "{inpath}", "-C", "{outdir}")
+        bsdtar.PARSER = handler.EXTRACTOR.PARSER  # the handler finds chunks with its extractor's parser
         handler.EXTRACTOR = bsdtar  # type: ignore[assignment]
-    ubi.UBIFSHandler.EXTRACTOR = Command(
-        "ubireader_extract_files", "{inpath}", "-k", "-w", "-o", "{outdir}"
-    )
+    keep = [sys.executable, "-m", "securable.assess.targets._keep_metadata"]
+    extfs.EXTHandler.EXTRACTOR = Command(*keep, "ext", "{inpath}", "{outdir}")
+    for jffs2_handler in (jffs2.JFFS2OldHandler, jffs2.JFFS2NewHandler):
+        jffs2_handler.EXTRACTOR = Command(*keep, "jffs2", "{inpath}", "{outdir}")
+    ubi.UBIFSHandler.EXTRACTOR = Command("ubireader_extract_files", "{inpath}", "-k", "-w", "-o", "{outdir}")
 
 
 def _report_json(report: Any) -> dict[str, Any]:
