@@ -15,6 +15,9 @@ Both only ever touch paths below OUTDIR, found without following links (``lchown
 skipped for links).
 """
 
+# Paths here are plain str from os.walk and jefferson, joined as str on purpose (no Path churn).
+# ruff: noqa: PTH108, PTH114, PTH118
+
 from __future__ import annotations
 
 import contextlib
@@ -59,12 +62,11 @@ def extract_ext(image: Path, outdir: Path) -> int:
         folders.append("/" if rel == "." else "/" + rel)
         dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
     with tempfile.NamedTemporaryFile("w", suffix=".debugfs", delete=False, dir=outdir.parent) as cmds:
-        asked = []
         for folder in folders:
             quoted = _quote(folder)
             if quoted is not None:
                 cmds.write(f"ls -p {quoted}\n")
-                asked.append(folder)
+
     try:
         listing = subprocess.run(
             ["debugfs", "-f", cmds.name, str(image)], capture_output=True, check=False
