@@ -111,10 +111,12 @@ def _install_patches(records: Path) -> None:
         cpio.PortableASCIIWithCRCHandler,
     ):
         bsdtar = Command("bsdtar", "-x", "-p", "-f", "{inpath}", "-C", "{outdir}")
-        bsdtar.PARSER = handler.EXTRACTOR.PARSER  # the handler finds chunks with its extractor's parser
+        # The handler finds chunks with its extractor's parser: keep it on the replacement.
+        bsdtar.PARSER = handler.EXTRACTOR.PARSER  # type: ignore[attr-defined]
         handler.EXTRACTOR = bsdtar  # type: ignore[assignment]
     keep = [sys.executable, "-m", "securable.assess.targets._keep_metadata"]
-    extfs.EXTHandler.EXTRACTOR = Command(*keep, "ext", "{inpath}", "{outdir}")
+    ext = Command(*keep, "ext", "{inpath}", "{outdir}")
+    extfs.EXTHandler.EXTRACTOR = ext  # type: ignore[assignment]
     for jffs2_handler in (jffs2.JFFS2OldHandler, jffs2.JFFS2NewHandler):
         jffs2_handler.EXTRACTOR = Command(*keep, "jffs2", "{inpath}", "{outdir}")
     ubi.UBIFSHandler.EXTRACTOR = Command("ubireader_extract_files", "{inpath}", "-k", "-w", "-o", "{outdir}")

@@ -102,7 +102,7 @@ def extract_ext(image: Path, outdir: Path) -> int:
 
 
 def extract_jffs2(image: Path, outdir: Path) -> int:
-    from jefferson import jffs2
+    from jefferson import jffs2  # type: ignore[import-untyped]
 
     original = jffs2.dump_fs
 
