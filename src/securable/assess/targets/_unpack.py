@@ -52,6 +52,7 @@ ENV_VARS = {
     "max_seconds": "SECURABLE_UNPACK_MAX_SECONDS",
     "expansion": "SECURABLE_UNPACK_EXPANSION",
     "max_depth": "SECURABLE_UNPACK_MAX_DEPTH",
+    "min_blob_bytes": "SECURABLE_UNPACK_MIN_BLOB_BYTES",
 }
 
 
@@ -83,10 +84,12 @@ class UnpackLimits:
     # the blob's size (at least BLOB_MIN_BYTES), and how deep containers may nest.
     expansion: int = 20
     max_depth: int = 10
+    min_blob_bytes: int = 256 * 1024**2
 
     def blob_bytes(self, blob_size: int) -> int:
-        """The cap on bytes a blob's extraction may write: ``expansion`` × its size, at least 256 MiB."""
-        return max(self.expansion * blob_size, BLOB_MIN_BYTES)
+        """The cap on bytes a blob's extraction may write: ``expansion`` × its size, at least
+        ``min_blob_bytes`` (small blobs legitimately hold well-compressed filesystems)."""
+        return max(self.expansion * blob_size, self.min_blob_bytes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> UnpackLimits:
@@ -110,9 +113,6 @@ class UnpackLimits:
                 )
             values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
-
-
-BLOB_MIN_BYTES = 256 * 1024**2
 
 
 def size_text(n: float) -> str:

@@ -446,20 +446,22 @@ def extract_blob(
             reason = None
             if used > byte_cap:
                 reason = (
-                    f"extraction wrote more than {size_text(byte_cap)} ({limits.expansion}× the image, "
-                    f"cap UnpackLimits.expansion, environment variable {ENV_VARS['expansion']})"
+                    f"extraction wrote more than {size_text(byte_cap)} ({limits.expansion}× the image, at "
+                    f"least {size_text(limits.min_blob_bytes)}; caps UnpackLimits.expansion and "
+                    f"min_blob_bytes, environment variables {ENV_VARS['expansion']} and "
+                    f"{ENV_VARS['min_blob_bytes']})"
                 )
             elif entries > limits.max_entries:
                 reason = (
                     f"extraction created more than {limits.max_entries} files "
                     f"(cap UnpackLimits.max_entries, environment variable {ENV_VARS['max_entries']})"
                 )
-            elif time.monotonic() - started > limits.max_seconds:
+            elif not finished and time.monotonic() - started > limits.max_seconds:
                 reason = (
                     f"extraction took longer than {limits.max_seconds:g} s "
                     f"(cap UnpackLimits.max_seconds, environment variable {ENV_VARS['max_seconds']})"
                 )
-            if reason is not None and not finished:
+            if reason is not None:  # also when it finished: what it wrote is past the cap all the same
                 _kill(proc)
                 fmap.stopped = reason
                 break
