@@ -96,7 +96,8 @@ def coverage_findings(fmap: FirmwareMap, checks: Sequence[type[Check[Any]]]) -> 
             {"reason": "cap", "cap": fmap.stopped},
         )
     for chunk in fmap.chunks:
-        if chunk.extracted and not chunk.problem:
+        if not chunk.problem:
+            # Opened, or a chunk with nothing to open (padding, a plain ELF program).
             continue
         state = "was opened only in part" if chunk.extracted else "could not be opened"
         why = chunk.problem or "no extractor produced any file"
@@ -106,7 +107,14 @@ def coverage_findings(fmap: FirmwareMap, checks: Sequence[type[Check[Any]]]) -> 
             {"reason": "chunk-not-opened", "chunk": chunk.to_json()},
         )
     for region in fmap.regions:
-        if region.suspicious:
+        if region.looks_like is not None:
+            add(
+                f"unknown data {region.name} ({region.size} bytes) starts like a {region.looks_like} image "
+                "but could not be read (damaged or truncated); it was not assessed",
+                Location(filesystem=region.inside or None, offset=region.offset),
+                {"reason": "damaged-filesystem", "region": region.to_json()},
+            )
+        elif region.suspicious:
             add(
                 f"unknown data {region.name} ({region.size} bytes, entropy {region.entropy:.1f}%) looks "
                 "encrypted or compressed in a format nothing here recognises; it was not assessed",

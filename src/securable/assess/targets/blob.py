@@ -50,6 +50,14 @@ HIGH_ENTROPY_PERCENT = 90.0
 #: Smaller unknown regions (headers, trailers, alignment) are listed but not reported as findings.
 MIN_REPORTED_REGION = 4096
 _POLL = 0.2
+# Magic at the start of a region that no handler accepted: a damaged or truncated filesystem.
+_MAGIC = {
+    b"hsqs": "squashfs",
+    b"sqsh": "squashfs",
+    b"UBI#": "UBI",
+    b"\x85\x19": "JFFS2",
+    b"\x19\x85": "JFFS2",
+}
 
 
 @dataclass(frozen=True)
@@ -92,11 +100,13 @@ class UnknownRegion:
     offset: int
     size: int
     entropy: float | None
+    looks_like: str | None = None  # starts with a filesystem's magic, yet no handler accepted it
 
     @property
     def suspicious(self) -> bool:
-        """Large and random-looking: encrypted or compressed in a way nothing here can open."""
-        return (
+        """Damaged (a filesystem's magic nothing could read), or large and random-looking:
+        encrypted or compressed in a way nothing here can open."""
+        return self.looks_like is not None or (
             self.size >= MIN_REPORTED_REGION
             and self.entropy is not None
             and self.entropy >= HIGH_ENTROPY_PERCENT
@@ -109,6 +119,8 @@ class UnknownRegion:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"inside": self.inside, "offset": self.offset, "size": self.size}
+        if self.looks_like:
+            out["looks_like"] = self.looks_like
         if self.entropy is not None:
             out["entropy_percent"] = round(self.entropy, 2)
         return out
@@ -221,7 +233,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 def _problem(reports: list[dict[str, Any]]) -> tuple[str | None, tuple[str, ...]]:
     for report in reports:
-        kind = report.get("type", "")
+        kind = report.get("type") or report.get("__typename__", "")
         if kind == "ExtractorDependencyNotFoundReport":
             deps = tuple(str(d) for d in report.get("dependencies", []))
             return f"extractor not installed: {', '.join(deps)}", deps
@@ -233,6 +245,16 @@ def _problem(reports: list[dict[str, Any]]) -> tuple[str | None, tuple[str, ...]
         if kind in ("UnknownError", "OutputDirectoryExistsReport"):
             return f"extraction error: {str(report.get('exception') or report.get('text') or kind)[:200]}", ()
     return None, ()
+
+
+def _looks_like(path: Path, offset: int) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            head = fh.read(4)
+    except OSError:
+        return None
+    return next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
 
 
 class _Collector:
@@ -275,10 +297,8 @@ class _Collector:
             self.root_dirs.append((str(root.get("blob_id", "")), str(root.get("path", ""))))
         reports = task.get("reports", [])
         stat_report: dict[str, Any] = next((r for r in reports if r.get("type") == "StatReport"), {})
-        if (
-            int(task.get("depth", 0)) >= self.max_depth
-            and stat_report.get("is_file")
-            and int(stat_report.get("size", 0)) > 0
+        if int(task.get("depth", 0)) >= self.max_depth and (
+            stat_report.get("is_dir") or (stat_report.get("is_file") and int(stat_report.get("size", 0)) > 0)
         ):
             self.fmap.too_deep.append(inside)
         for report in reports:
@@ -288,12 +308,14 @@ class _Collector:
             elif kind == "UnknownChunkReport":
                 randomness = report.get("randomness") or {}
                 shannon = (randomness.get("shannon") or {}).get("mean")
+                start = int(report.get("start_offset", 0))
                 self.fmap.regions.append(
                     UnknownRegion(
                         inside,
-                        int(report.get("start_offset", 0)),
+                        start,
                         int(report.get("size", 0)),
                         float(shannon) if shannon is not None else None,
+                        _looks_like(Path(str(task.get("path", ""))), start),
                     )
                 )
             elif kind == "RandomnessReport" and inside == "":
@@ -469,8 +491,10 @@ def extract_blob(
                 break
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=interval)
-    except BaseException:
+    except BaseException:  # Ctrl-C or a progress callback that gave up: stop everything it started
         _kill(proc)
+        reader.join(timeout=10)
+        proc.stdout.close()
         raise
     finally:
         log.close()
