@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from securable._cli.firmware_open import open_firmware
 from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable._cli.summary import failure_lines, progress_line
@@ -23,7 +24,7 @@ from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEven
 from securable.assess.model import TargetKind
 from securable.assess.registry import all_checks
 from securable.assess.reports import FORMATS, write_reports
-from securable.assess.targets import Declaration, FirmwareImage, load_live_host_class
+from securable.assess.targets import Declaration, load_live_host_class
 from securable.catalog import DEFAULT_PROFILE, load_catalog
 from securable.errors import UsageError, VulnDBError
 
@@ -136,7 +137,12 @@ def assess(
     firmware: Path | None = typer.Option(
         None,
         "--firmware",
-        help="Firmware image: a root folder, a tar archive (.tar, .tar.gz, .tar.xz, .tar.bz2) or squashfs.",
+        help="Firmware: any firmware file or an unpacked root folder. Tar archives (.tar, .tar.gz, .tar.xz, "
+        ".tar.bz2) and squashfs open "
+        "directly; vendor blobs (uImage, TRX and other containers, UBI/UBIFS, JFFS2, ext2/3/4, cpio, "
+        "squashfs at an offset, zip/7z/gzip/xz/lzma/lz4/zstd, archives in archives) open through unblob "
+        "and need its extractors (installed by scripts/bootstrap). Every root filesystem found is "
+        "assessed; if none is found the firmware requirements are inconclusive.",
     ),
     host: str | None = typer.Option(
         None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."
@@ -243,7 +249,7 @@ def assess(
                 stack.callback(target.close)
             targets[TargetKind.HOST] = target
         if firmware is not None:
-            targets[TargetKind.FIRMWARE] = stack.enter_context(FirmwareImage.open(firmware, vulndb=vulndb))
+            targets[TargetKind.FIRMWARE] = stack.enter_context(open_firmware(firmware, vulndb))
         options = EngineOptions(profile=profile, timeout=timeout, vulndb=vulndb)
         with _progress_reporter() as on_event:
             assessment = run_assessment(targets, options=options, catalog=catalog, progress=on_event)

@@ -81,6 +81,7 @@ class TargetRef:
     kind: TargetKind
     ref: str
     notes: tuple[str, ...] = ()
+    firmware_map: Mapping[str, Any] | None = None  # a vendor blob: its chunks and root filesystems
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,12 @@ class Assessment:
             "started": iso(self.started),
             "finished": iso(self.finished),
             "targets": [
-                {"kind": t.kind.value, "ref": t.ref, **({"notes": list(t.notes)} if t.notes else {})}
+                {
+                    "kind": t.kind.value,
+                    "ref": t.ref,
+                    **({"notes": list(t.notes)} if t.notes else {}),
+                    **({"firmware_map": dict(t.firmware_map)} if t.firmware_map is not None else {}),
+                }
                 for t in self.targets
             ],
             "findings": [self._finding_json(n, f) for n, f in enumerate(self.findings)],

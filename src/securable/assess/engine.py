@@ -312,7 +312,12 @@ def run_assessment(
         started=started,
         finished=finished,
         targets=tuple(
-            TargetRef(kind, str(getattr(t, "ref", t)), tuple(getattr(t, "notes", ()) or ()))
+            TargetRef(
+                kind,
+                str(getattr(t, "ref", t)),
+                tuple(getattr(t, "notes", ()) or ()),
+                fmap.to_json() if fmap is not None and kind is TargetKind.FIRMWARE else None,
+            )
             for kind, t in raw_targets.items()
         ),
         findings=findings,
