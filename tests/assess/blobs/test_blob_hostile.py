@@ -12,11 +12,13 @@ import tempfile
 from pathlib import Path
 
 import jsonschema
+from jsonschema import Draft4Validator
 import pytest
 
 from securable.assess.engine import run_assessment
 from securable.assess.model import FileKind, TargetKind, Verdict
 from securable.assess.registry import checks_for
+from securable.assess.reports.html import render as render_html
 from securable.assess.reports.sarif import render as render_sarif
 from securable.assess.targets import FirmwareImage, UnpackLimits
 from securable.assess.targets._unpack import sniff_format
@@ -139,6 +141,11 @@ def test_every_root_filesystem_is_assessed_and_named(tmp_path: Path) -> None:
         n for n in names if n.startswith("jffs2")
     }
     sarif = json.loads(render_sarif(result))
+    sarif_schema = json.loads((Path(__file__).parents[1] / "schemas/sarif-schema-2.1.0.json").read_text())
+    assert not list(Draft4Validator(sarif_schema).iter_errors(sarif))
+    jsonschema.validate(result.to_json(), json.loads(SCHEMA.read_text()))
+    page = render_html(result).decode()
+    assert "firmware-map" in page and all(name in page for name in names)
     located = [r for r in sarif["runs"][0]["results"] if r.get("locations")]
     assert any(
         loc.get("logicalLocations", [{}])[0].get("name", "").startswith("jffs2")
