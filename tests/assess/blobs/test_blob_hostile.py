@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 import jsonschema
-from jsonschema import Draft4Validator
 import pytest
+from jsonschema import Draft4Validator
 
 from securable.assess.engine import run_assessment
 from securable.assess.model import FileKind, TargetKind, Verdict
