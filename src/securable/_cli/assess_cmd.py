@@ -141,8 +141,9 @@ def assess(
         ".tar.bz2) and squashfs open "
         "directly; vendor blobs (uImage, TRX and other containers, UBI/UBIFS, JFFS2, ext2/3/4, cpio, "
         "squashfs at an offset, zip/7z/gzip/xz/lzma/lz4/zstd, archives in archives) open through unblob "
-        "and need its extractors (installed by scripts/bootstrap). Every root filesystem found is "
-        "assessed; if none is found the firmware requirements are inconclusive.",
+        "and need its extractors (installed by scripts/bootstrap); big-endian or vendor-patched squashfs "
+        "needs sasquatch and encrypted images their key: such chunks are reported, not opened. Every "
+        "root filesystem found is assessed; if none is found the firmware requirements are inconclusive.",
     ),
     host: str | None = typer.Option(
         None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."

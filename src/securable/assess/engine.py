@@ -224,7 +224,8 @@ def run_assessment(
         profile=profile.key,
         requirement_ids=profile.item_ids,
         vulndb=options.vulndb,
-        targets=dict(targets),
+        # A blob with no root filesystem is not an empty device: cross-checks see no firmware at all.
+        targets={k: v for k, v in targets.items() if not (k is TargetKind.FIRMWARE and fmap and not units)},
         catalog=catalog,
     )
     selected = [c for c in checks if c.target in targets]

@@ -202,3 +202,18 @@ def test_temp_folder_is_removed_after_an_interrupt(tmp_path: Path, monkeypatch: 
     assert _our_temp_folders() == before
     assert blob_module is not None
     assert shutil.which("unsquashfs")
+
+
+def test_cli_says_it_could_not_see_into_the_blob(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.assess.test_cli import cli
+
+    blob = tmp_path / "vendor.bin"
+    blob.write_bytes(os.urandom(64 * 1024))
+    code = cli(["assess", "--firmware", str(blob), "--out", str(tmp_path / "out"), "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0  # a valid file we could not see into is not bad input
+    assert "no root filesystem found" in captured.err and "nothing recognised" in captured.err
+    assert "extract" not in captured.err.split("securable:")[0]  # no progress display when piped
+    report = json.loads((tmp_path / "out/report.json").read_text())
+    assert report["summary"]["fail"] == 0 and report["summary"]["inconclusive"] > 0
+    assert report["targets"][0]["firmware_map"]["chunks"] == []
