@@ -1,7 +1,8 @@
 """Assessment targets: what a check looks at.
 
 * :class:`FirmwareImage` — a root filesystem (folder, tar archive or squashfs image), read through
-  one index-backed view that keeps every path inside the image.
+  one index-backed view that keeps every path inside the image; or a vendor firmware blob opened
+  through unblob, with its :class:`FirmwareMap` and one such view per root filesystem found.
 * :class:`Declaration` — the manufacturer's ``product.yaml`` conformance statement.
 * ``LiveHost`` — a device on the network (``securable.assess.targets.host``), imported lazily so
   that firmware-only assessments do not load the network stack.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from securable.assess.targets.blob import FirmwareMap
 from securable.assess.targets.declaration import Declaration
 from securable.assess.targets.firmware import DEFAULT_READ_LIMIT, FirmwareImage, UnpackLimits
 
@@ -19,6 +21,7 @@ __all__ = [
     "DEFAULT_READ_LIMIT",
     "Declaration",
     "FirmwareImage",
+    "FirmwareMap",
     "UnpackLimits",
     "load_live_host_class",
 ]
