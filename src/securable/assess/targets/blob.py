@@ -445,7 +445,7 @@ def extract_blob(
             f"cannot start firmware extraction for '{source}' ({exc.strerror})",
             diagnostics="check that securable is installed with its `assess` extra (unblob)",
         ) from None
-    collector = _Collector(source.resolve(), extract_root, fmap, limits.max_depth)
+    collector = _Collector(source.resolve(), extract_root.resolve(), fmap, limits.max_depth)
     sink: list[dict[str, Any]] = []
     lock = threading.Lock()
     assert proc.stdout is not None
