@@ -206,12 +206,18 @@ def test_tar_byte_budget_and_large_member_cap(tmp_path: Path) -> None:
         FirmwareImage.open(archive, limits=UnpackLimits(max_total_bytes=6000))
 
 
-def test_unknown_format_and_missing_path(tmp_path: Path) -> None:
+def test_unknown_format_opens_as_a_blob_with_nothing_recognised(tmp_path: Path) -> None:
     junk = tmp_path / "fw.bin"
     junk.write_bytes(b"\x00garbage" * 100)
-    with pytest.raises(FirmwareImageError, match="not a folder, tar archive or squashfs") as err:
-        FirmwareImage.open(junk)
-    assert "binwalk" in err.value.diagnostics
+    with FirmwareImage.open(junk) as image:
+        assert image.format == "blob"
+        assert image.firmware_map is not None and not image.firmware_map.recognised
+        assert image.root_filesystems == []
+        assert [e.path for e in image.files()] == ["/"]
+        assert "nothing recognised" in image.notes[0]
+
+
+def test_missing_path(tmp_path: Path) -> None:
     with pytest.raises(FirmwareImageError, match="does not exist"):
         FirmwareImage.open(tmp_path / "missing")
 

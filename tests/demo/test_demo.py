@@ -81,6 +81,19 @@ def test_reports_labels_and_images_are_written(demo: DemoResult) -> None:
     label = (out / "labels" / "label-ST100-000042.txt").read_text()
     assert demo.label["password"] in label and len(demo.label["password"]) >= 16
     assert list((out / "images").glob("*.tar.gz"))
+    # The firmware assessed is the vendor-style .bin (uImage + squashfs), opened through unblob.
+    for build in ("secure", "legacy"):
+        report = json.loads((out / build / "report.json").read_text())
+        firmware = next(t for t in report["targets"] if t["kind"] == "firmware")
+        assert firmware["ref"].endswith(".bin")
+        fmap = firmware["firmware_map"]
+        assert [c["format"] for c in fmap["chunks"]] == ["gzip", "squashfs_v4_le"]
+        assert len(fmap["root_filesystems"]) == 1
+        fs_name = fmap["root_filesystems"][0]["name"]
+        located = [
+            f for f in report["findings"] if f["check"].startswith("fw.") and "path" in f.get("location", {})
+        ]
+        assert located and all(f["location"]["filesystem"] == fs_name for f in located)
     rows = comparison_rows(demo)
     assert len(rows) == len(demo.builds["secure"].assessment.requirements)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 
+from securable._cli.firmware_open import open_firmware
 from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable._cli.summary import failure_lines, progress_line
@@ -215,6 +216,7 @@ def _assess_product(
             progress=on_event,
             open_host=open_host,
             vulndb=vulndb,
+            open_image=open_firmware,
             product_targets={TargetKind.WEB: web} if web is not None else None,
             open_web=lambda plan: _backend_web(declaration, plan, web_limits),
         )
@@ -266,7 +268,13 @@ def assess(
     firmware: Path | None = typer.Option(
         None,
         "--firmware",
-        help="Firmware image: a root folder, a tar archive (.tar, .tar.gz, .tar.xz, .tar.bz2) or squashfs.",
+        help="Firmware: any firmware file or an unpacked root folder. Tar archives (.tar, .tar.gz, .tar.xz, "
+        ".tar.bz2) and squashfs open "
+        "directly; vendor blobs (uImage, TRX and other containers, UBI/UBIFS, JFFS2, ext2/3/4, cpio, "
+        "squashfs at an offset, zip/7z/gzip/xz/lzma/lz4/zstd, archives in archives) open through unblob "
+        "and need its extractors (installed by scripts/bootstrap); big-endian or vendor-patched squashfs "
+        "needs sasquatch and encrypted images their key: such chunks are reported, not opened. Every "
+        "root filesystem found is assessed; if none is found the firmware requirements are inconclusive.",
     ),
     host: str | None = typer.Option(
         None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."
@@ -431,9 +439,7 @@ def assess(
                     stack.callback(target.close)
                 targets[TargetKind.HOST] = target
             if firmware is not None:
-                targets[TargetKind.FIRMWARE] = stack.enter_context(
-                    FirmwareImage.open(firmware, vulndb=vulndb)
-                )
+                targets[TargetKind.FIRMWARE] = stack.enter_context(open_firmware(firmware, vulndb))
                 if bundle is not None:  # the bundle's file digests come from the assessment's byte pass
                     from securable.assess.facts.digests import FILE_DIGESTS
                     from securable.assess.facts.firmware import FirmwareView

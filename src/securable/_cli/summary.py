@@ -50,7 +50,8 @@ def _where(location: Location | None) -> str:
     if location is None:
         return ""
     if location.path is not None:
-        return location.path + (f":{location.line}" if location.line is not None else "")
+        where = location.path + (f":{location.line}" if location.line is not None else "")
+        return f"{location.filesystem}:{where}" if location.filesystem else where
     if location.host is not None:
         port = f":{location.port}" if location.port is not None else ""
         service = f" ({location.service})" if location.service else ""

@@ -82,6 +82,7 @@ class TargetRef:
     ref: str
     notes: tuple[str, ...] = ()
     component: str | None = None  # the product component it belongs to (product.yaml components)
+    firmware_map: Mapping[str, Any] | None = None  # a vendor blob: its chunks and root filesystems
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ class Assessment:
                     "ref": t.ref,
                     **({"notes": list(t.notes)} if t.notes else {}),
                     **({"component": t.component} if t.component else {}),
+                    **({"firmware_map": dict(t.firmware_map)} if t.firmware_map is not None else {}),
                 }
                 for t in self.targets
             ],

@@ -38,6 +38,15 @@ from typing import Any
 
 from securable import __version__
 from securable.assess.assessment import Assessment, CheckRun, TargetRef
+from securable.assess.blob_coverage import (
+    COVERAGE_CHECK,
+    COVERAGE_TITLE,
+    coverage_findings,
+    firmware_map,
+    firmware_units,
+    in_filesystem,
+    no_root_findings,
+)
 from securable.assess.check import Check
 from securable.assess.facts.firmware import FirmwareView
 from securable.assess.model import AssessmentContext, Finding, Severity, TargetKind, Verdict
@@ -76,6 +85,7 @@ class EngineOptions:
 class _Job:
     cls: type[Check[Any]]
     target: Any
+    filesystem: str | None = None  # a vendor blob's root filesystem this job looks at
     seq: int = field(default_factory=lambda: next(_SEQ))  # unique across runs: late results never collide
     started: float = 0.0
     deadline: float = 0.0
@@ -205,24 +215,46 @@ def run_assessment(
         checks = all_checks()
     raw_targets = targets
     targets = _views(targets, options.fetch_docs)
+    # A vendor blob: firmware checks run once per root filesystem (see blob_coverage).
+    fmap = firmware_map(raw_targets.get(TargetKind.FIRMWARE))
+    units: list[tuple[str | None, Any]] = []
+    if TargetKind.FIRMWARE in targets:
+        units = firmware_units(raw_targets[TargetKind.FIRMWARE], targets[TargetKind.FIRMWARE])
+        if fmap is not None and units:
+            targets[TargetKind.FIRMWARE] = units[0][1]  # what cross-checks see
     context = AssessmentContext(
         profile=profile.key,
         requirement_ids=profile.item_ids,
         vulndb=options.vulndb,
-        targets=dict(targets),
+        # A blob with no root filesystem is not an empty device: cross-checks see no firmware at all.
+        targets={k: v for k, v in targets.items() if not (k is TargetKind.FIRMWARE and fmap and not units)},
         catalog=catalog,
     )
     selected = [c for c in checks if c.target in targets]
-    parallel = [_Job(c, targets[c.target]) for c in selected if c.parallel]
-    serial = [_Job(c, targets[c.target]) for c in selected if not c.parallel]
+
+    def jobs_of(c: type[Check[Any]]) -> list[_Job]:
+        if c.target is TargetKind.FIRMWARE:
+            return [_Job(c, view, name) for name, view in units]
+        return [_Job(c, targets[c.target])]
+
+    parallel = [job for c in selected if c.parallel for job in jobs_of(c)]
+    serial = [job for c in selected if not c.parallel for job in jobs_of(c)]
     order = {c.id: n for n, c in enumerate(selected)}
     results: dict[str, tuple[list[Finding], CheckRun]] = {}
     lock = threading.Lock()
-    total = len(selected)
+    total = len(parallel) + len(serial)
+    finished_jobs = 0
 
     def on_done(job: _Job, status: str, findings: list[Finding], seconds: float) -> None:
+        nonlocal finished_jobs
         cls = job.cls
+        findings = [in_filesystem(f, job.filesystem) for f in findings]
         with lock:
+            earlier, before = results.get(cls.id, ([], None))
+            if before is not None:  # the same check on another root filesystem of the blob
+                seconds += before.seconds
+                status = status if status != "ok" else before.status
+                findings = earlier + findings
             results[cls.id] = (
                 findings,
                 CheckRun(
@@ -236,7 +268,8 @@ def run_assessment(
                     cls.remediation,
                 ),
             )
-            done = len(results)
+            finished_jobs += 1
+            done = finished_jobs
         if progress is not None:
             counts = dict(Counter(f.verdict.value for f in findings))
             progress(ProgressEvent(done, total, cls.id, status, len(findings), counts))
@@ -245,6 +278,32 @@ def run_assessment(
     runner = _Runner(context, on_done)
     runner.run(parallel, max(1, options.workers), options.timeout)
     runner.run(serial, 1, options.timeout)
+    if fmap is not None:
+        firmware_checks = [c for c in selected if c.target is TargetKind.FIRMWARE]
+        if not units:  # no root filesystem: each firmware check says it could not look
+            for c in firmware_checks:
+                found = no_root_findings(fmap, c)
+                results[c.id] = (
+                    found,
+                    CheckRun(
+                        c.id, c.title, c.target, tuple(c.evidences), 0.0, "ok", len(found), c.remediation
+                    ),
+                )
+        coverage = coverage_findings(fmap, firmware_checks)
+        order[COVERAGE_CHECK] = -1
+        requirements_cited = tuple(dict.fromkeys(r for f in coverage for r in f.requirements))
+        results[COVERAGE_CHECK] = (
+            coverage,
+            CheckRun(
+                COVERAGE_CHECK,
+                COVERAGE_TITLE,
+                TargetKind.FIRMWARE,
+                requirements_cited,
+                fmap.seconds,
+                "ok",
+                len(coverage),
+            ),
+        )
     finished = clock()
 
     ordered = sorted(results.items(), key=lambda kv: order[kv[0]])
@@ -256,7 +315,12 @@ def run_assessment(
         started=started,
         finished=finished,
         targets=tuple(
-            TargetRef(kind, str(getattr(t, "ref", t)), tuple(getattr(t, "notes", ()) or ()))
+            TargetRef(
+                kind,
+                str(getattr(t, "ref", t)),
+                tuple(getattr(t, "notes", ()) or ()),
+                firmware_map=fmap.to_json() if fmap is not None and kind is TargetKind.FIRMWARE else None,
+            )
             for kind, t in raw_targets.items()
         ),
         findings=findings,

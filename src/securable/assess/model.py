@@ -54,6 +54,8 @@ class Location:
     port: int | None = None
     service: str | None = None
     field: str | None = None  # a declaration field, e.g. "support.end"
+    filesystem: str | None = None  # which root filesystem of a vendor blob, e.g. "squashfs_v4_le@0x40"
+    offset: int | None = None  # a byte offset in the blob (chunks and unknown regions)
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}

@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -305,6 +306,7 @@ def run_product(
     vulndb: Path | None = None,
     product_targets: Mapping[TargetKind, Any] | None = None,
     open_web: Callable[[ComponentPlan], Any] | None = None,
+    open_image: Callable[[Path, Path | None], AbstractContextManager[Any]] | None = None,
 ) -> Assessment:
     """Assess each runnable plan, fold per component and for the product (module docstring).
 
@@ -338,9 +340,12 @@ def run_product(
         for plan in runnable:
             targets: dict[TargetKind, Any] = {TargetKind.DECLARATION: declaration}
             if plan.firmware is not None:
-                targets[TargetKind.FIRMWARE] = stack.enter_context(
-                    FirmwareImage.open(plan.firmware, vulndb=vulndb)
+                opened = (
+                    open_image(plan.firmware, vulndb)
+                    if open_image is not None
+                    else FirmwareImage.open(plan.firmware, vulndb=vulndb)
                 )
+                targets[TargetKind.FIRMWARE] = stack.enter_context(opened)
             if plan.host is not None and open_host is not None:
                 live = open_host(plan)
                 if hasattr(live, "close"):

@@ -6,11 +6,15 @@ material (the manufacturer root certificate, the trusted TUF root) — device ke
 credential are created on the device at provisioning and first use, never baked in. The
 *legacy* build carries the classic flaws the assessment should find.
 
-Outputs: the rootfs as a directory, as ``.tar.gz``, and as squashfs when ``mksquashfs`` exists.
+Outputs: the rootfs as a directory, as ``.tar.gz``, as squashfs when ``mksquashfs`` exists, and as a
+vendor-style firmware file when ``mkimage`` (u-boot-tools) exists too: a U-Boot uImage holding a
+kernel stand-in, followed by the squashfs root filesystem — the shape of a real router or camera
+``.bin``, which ``securable demo`` assesses so that the blob path is exercised end to end.
 """
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 import tarfile
@@ -56,6 +60,7 @@ class ImageOutputs:
     rootfs: Path
     tarball: Path
     squashfs: Path | None
+    blob: Path | None = None  # <name>.bin: uImage (kernel stand-in) + squashfs root filesystem
 
 
 def _write(root: Path, path: str, content: str | bytes, mode: int = 0o644) -> None:
@@ -244,4 +249,50 @@ def pack(rootfs: Path, out_dir: Path, name: str) -> ImageOutputs:
             check=True,
             capture_output=True,
         )
-    return ImageOutputs(rootfs=rootfs, tarball=tarball, squashfs=squashfs)
+    blob = _vendor_blob(squashfs, out_dir, name) if squashfs is not None else None
+    return ImageOutputs(rootfs=rootfs, tarball=tarball, squashfs=squashfs, blob=blob)
+
+
+def _tool(name: str) -> str | None:
+    return shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+
+
+def _vendor_blob(squashfs: Path, out_dir: Path, name: str) -> Path | None:
+    """``<name>.bin``: a uImage with a gzip'd kernel stand-in, then the squashfs (None without mkimage)."""
+    mkimage = _tool("mkimage")
+    if mkimage is None:
+        return None
+    kernel = out_dir / f"{name}.kernel.gz"
+    uimage = out_dir / f"{name}.uimage"
+    kernel.write_bytes(gzip.compress(f"{MODEL} kernel stand-in\n".encode() * 256, mtime=0))
+    try:
+        subprocess.run(
+            [
+                mkimage,
+                "-A",
+                "arm64",
+                "-O",
+                "linux",
+                "-T",
+                "kernel",
+                "-C",
+                "gzip",
+                "-a",
+                "0x80000",
+                "-e",
+                "0x80000",
+                "-n",
+                f"{MODEL} {name}"[:31],
+                "-d",
+                str(kernel),
+                str(uimage),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        blob = out_dir / f"{name}.bin"
+        blob.write_bytes(uimage.read_bytes() + squashfs.read_bytes())
+    finally:
+        kernel.unlink(missing_ok=True)
+        uimage.unlink(missing_ok=True)
+    return blob

@@ -3,11 +3,12 @@
 One command shows the whole toolkit on one machine:
 
 1. the manufacturer creates its device CA and a TUF release repository;
-2. both firmware images are built (directory, ``.tar.gz``, and squashfs when available), and the
-   secure image is published as a signed release;
+2. both firmware images are built (directory, ``.tar.gz``, squashfs, and a vendor-style ``.bin`` —
+   uImage + squashfs — when the tools exist), and the secure image is published as a signed release;
 3. a secure unit is provisioned (own keys, IDevID, TLS certificate, unique owner password on its
    label) and both builds start as processes of their own on loopback addresses of their own;
-4. each build is assessed — firmware image, live device and declaration — against NIST IR 8425;
+4. each build is assessed — firmware image (the ``.bin`` when built), live device and declaration —
+   against NIST IR 8425;
 5. a side-by-side table is printed, both report sets are written, and everything is stopped.
 """
 
@@ -330,8 +331,10 @@ def run_demo(
                     build = Build(proc.build)
                     echo(f"{build.value}: running on {proc.address} {proc.ports}; assessing it")
                     decl = declarations[build]
+                    # The vendor-style .bin when the tools to build it exist: the path real firmware takes.
+                    image_file = images[build].blob or images[build].tarball
                     assessment = _assess(
-                        images[build].tarball,
+                        image_file,
                         proc.address,
                         decl,
                         profile,

@@ -62,7 +62,10 @@ def _locations(finding: Finding) -> dict[str, Any]:
         physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path), "uriBaseId": "IMAGEROOT"}}
         if loc.line is not None:
             physical["region"] = {"startLine": loc.line}
-        return {"locations": [{"physicalLocation": physical}]}
+        where: dict[str, Any] = {"physicalLocation": physical}
+        if loc.filesystem is not None:  # which root filesystem of a vendor blob
+            where["logicalLocations"] = [{"name": display(loc.filesystem), "kind": "module"}]
+        return {"locations": [where]}
     if loc.host is not None:
         name = f"{loc.host}:{loc.port}" if loc.port is not None else loc.host
         if loc.service:
@@ -74,6 +77,9 @@ def _locations(finding: Finding) -> dict[str, Any]:
                 {"logicalLocations": [{"fullyQualifiedName": display(loc.field), "kind": "declarationField"}]}
             ]
         }
+    if loc.filesystem is not None or loc.offset is not None:  # a chunk or region of a vendor blob
+        name = (loc.filesystem or "image") + (f"@0x{loc.offset:x}" if loc.offset is not None else "")
+        return {"locations": [{"logicalLocations": [{"name": display(name), "kind": "module"}]}]}
     return {}
 
 

@@ -30,7 +30,7 @@ import stat
 import subprocess
 import tarfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Self
@@ -50,6 +50,9 @@ ENV_VARS = {
     "max_total_bytes": "SECURABLE_UNPACK_MAX_BYTES",
     "max_file_bytes": "SECURABLE_UNPACK_MAX_FILE_BYTES",
     "max_seconds": "SECURABLE_UNPACK_MAX_SECONDS",
+    "expansion": "SECURABLE_UNPACK_EXPANSION",
+    "max_depth": "SECURABLE_UNPACK_MAX_DEPTH",
+    "min_blob_bytes": "SECURABLE_UNPACK_MIN_BLOB_BYTES",
 }
 
 
@@ -77,6 +80,16 @@ class UnpackLimits:
     max_total_bytes: int = 4 * 1024**3
     max_file_bytes: int = 64 * 1024**2  # per tar member; the rest of a bigger member is not stored
     max_seconds: float = 600.0
+    # Vendor blobs (opened through unblob): what extraction may write on disk, as a multiple of
+    # the blob's size (at least BLOB_MIN_BYTES), and how deep containers may nest.
+    expansion: int = 20
+    max_depth: int = 10
+    min_blob_bytes: int = 256 * 1024**2
+
+    def blob_bytes(self, blob_size: int) -> int:
+        """The cap on bytes a blob's extraction may write: ``expansion`` × its size, at least
+        ``min_blob_bytes`` (small blobs legitimately hold well-compressed filesystems)."""
+        return max(self.expansion * blob_size, self.min_blob_bytes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> UnpackLimits:
@@ -100,6 +113,11 @@ class UnpackLimits:
                 )
             values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
+
+
+def size_text(n: float) -> str:
+    """``1.5 MiB``: a byte count for people."""
+    return _size(n)
 
 
 def _size(n: float) -> str:
@@ -136,8 +154,38 @@ class Unpacked:
     notes: list[str] = field(default_factory=list)  # hostile or odd entries that were skipped
 
 
+_TAR_MAGIC_OFFSET = 257  # "ustar" in the first header block (POSIX and GNU tar)
+_COMPRESSED = {b"\x1f\x8b": "gz", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
+
+
+def _tar_head(path: Path, head: bytes) -> bytes:
+    """The first 512 bytes of the tar stream: decompressed when the file is gzip, bzip2 or xz."""
+    for magic, kind in _COMPRESSED.items():
+        if head.startswith(magic):
+            import bz2
+            import gzip
+            import lzma
+
+            opener: Callable[[Path, str], IO[bytes]] = {  # type: ignore[assignment]
+                "gz": gzip.open,
+                "bz2": bz2.open,
+                "xz": lzma.open,
+            }[kind]
+            try:
+                with opener(path, "rb") as fh:
+                    return bytes(fh.read(512))
+            except (OSError, EOFError, lzma.LZMAError):
+                return b""
+    return head
+
+
 def sniff_format(path: Path) -> str:
-    """``dir``, ``squashfs`` or ``tar`` (any compression tarfile reads); raises for anything else."""
+    """``dir``, ``squashfs``, ``tar`` or ``blob`` (anything else: opened through unblob).
+
+    Identified by magic at the right offsets, never by trying a parser: ``tarfile.is_tarfile``
+    says yes to an ext4 image (its first block is zeros, which tar reads as the end marker), so a
+    tar archive must carry ``ustar`` at offset 257 of its (decompressed) first block.
+    """
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -154,23 +202,17 @@ def sniff_format(path: Path) -> str:
         )
     try:
         with path.open("rb") as fh:
-            head = fh.read(4)
+            head = fh.read(512)
     except OSError as exc:
         raise FirmwareImageError(
             f"firmware image '{path}' cannot be read ({exc.strerror})",
             diagnostics="check the path given to --firmware and its permissions",
         ) from None
-    if head in _SQUASHFS_MAGIC:
+    if head[:4] in _SQUASHFS_MAGIC:
         return "squashfs"
-    try:
-        if tarfile.is_tarfile(path):
-            return "tar"
-    except (OSError, tarfile.TarError, EOFError):
-        pass
-    raise FirmwareImageError(
-        f"firmware image '{path}' is not a folder, tar archive or squashfs image",
-        diagnostics="extract the root filesystem first (e.g. with binwalk) and pass the folder to --firmware",
-    )
+    if _tar_head(path, head)[_TAR_MAGIC_OFFSET : _TAR_MAGIC_OFFSET + 5] == b"ustar":
+        return "tar"
+    return "blob"
 
 
 def split_member_name(name: str) -> list[str] | None:

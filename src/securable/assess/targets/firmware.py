@@ -1,9 +1,11 @@
 """The firmware-image target: one read-only, index-backed view of a root filesystem.
 
-:meth:`FirmwareImage.open` accepts a folder, a tar archive (plain, gz, xz, bz2) or a squashfs
-image. Archives are unpacked into a private temporary folder (see :mod:`._unpack`); folders are
-read in place. Either way the image is walked **once** into an index of :class:`ImageFile`
-entries, and every check queries that index.
+:meth:`FirmwareImage.open` accepts a folder, a tar archive (plain, gz, xz, bz2), a squashfs
+image, or any other firmware file (a vendor blob: uImage, TRX, UBI, JFFS2, ext4, cpio, archives in
+archives…), which is opened through unblob into a :class:`~.blob.FirmwareMap` of chunks and root
+filesystems (see :mod:`.blob`). Archives and blobs are unpacked into a private temporary folder
+(see :mod:`._unpack`); folders are read in place. Either way the image is walked **once** into an
+index of :class:`ImageFile` entries, and every check queries that index.
 
 Guarantees that hold for hostile images:
 
@@ -31,7 +33,7 @@ import stat
 import tempfile
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -44,6 +46,7 @@ from securable.assess.targets._unpack import (
     unpack_tar,
     walk_tree,
 )
+from securable.assess.targets.blob import BlobProgress, FirmwareMap, Metadata, extract_blob
 from securable.errors import FirmwareImageError
 
 __all__ = ["DEFAULT_READ_LIMIT", "FirmwareImage", "UnpackLimits"]
@@ -151,16 +154,29 @@ class FirmwareImage:
         # in a small LRU so that reading many files in one folder does not re-walk the path.
         self._dir_fds: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
+        #: For a vendor blob: what it holds (chunks, unknown regions, root filesystems); else None.
+        self.firmware_map: FirmwareMap | None = None
+        #: For a vendor blob: each root filesystem found, by name, as an image of its own. The blob
+        #: itself reads as the first of them (or as an empty image when none was found).
+        self.root_filesystems: list[tuple[str, FirmwareImage]] = []
 
     # --- construction -----------------------------------------------------------------------
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike[str], *, vulndb: Path | None = None, limits: UnpackLimits | None = None
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        vulndb: Path | None = None,
+        limits: UnpackLimits | None = None,
+        progress: Callable[[BlobProgress], None] | None = None,
     ) -> FirmwareImage:
-        """Open a folder, tar archive or squashfs image; raises :class:`FirmwareImageError` for bad input.
+        """Open a folder, tar archive, squashfs image or vendor blob; raises :class:`FirmwareImageError`
+        for bad input (a missing or unreadable path). A blob in which nothing is recognised opens
+        as an image with no root filesystem: valid input that could not be seen into.
 
-        ``limits`` default to :meth:`UnpackLimits.from_env` (the defaults, raised by environment).
+        ``limits`` default to :meth:`UnpackLimits.from_env` (the defaults, raised by environment);
+        ``progress`` hears about a blob's extraction while it runs.
         """
         limits = limits or UnpackLimits.from_env()
         source = Path(path)
@@ -185,11 +201,69 @@ class FirmwareImage:
                     notes=unpacked.notes,
                     vulndb=vulndb,
                 )
-            root = unpack_squashfs(source, workdir, limits)
-            return cls._from_tree(str(source), root, fmt, workdir, [], vulndb, limits, scrub=True)
+            if fmt == "squashfs":
+                root = unpack_squashfs(source, workdir, limits)
+                return cls._from_tree(str(source), root, fmt, workdir, [], vulndb, limits, scrub=True)
+            return cls._from_blob(source, workdir, vulndb, limits, progress)
         except BaseException:
             _remove_tree(workdir)
             raise
+
+    @classmethod
+    def _from_blob(
+        cls,
+        source: Path,
+        workdir: Path,
+        vulndb: Path | None,
+        limits: UnpackLimits,
+        progress: Callable[[BlobProgress], None] | None,
+    ) -> FirmwareImage:
+        fmap = extract_blob(source, workdir, limits, progress)
+        roots = [
+            (
+                fs.name,
+                cls._from_tree(
+                    f"{source} [{fs.name}]",
+                    fs.path,
+                    "blob",
+                    None,
+                    [],
+                    vulndb,
+                    limits,
+                    scrub=True,
+                    metadata=fmap.metadata,
+                ),
+            )
+            for fs in fmap.roots
+        ]
+        notes = [fmap.summary()]
+        if fmap.stopped:
+            notes.append(f"extraction stopped: {fmap.stopped}")
+        if not fmap.sandboxed:
+            notes.append("extraction ran without unblob's Landlock sandbox (the kernel does not offer it)")
+        notes.extend(fmap.notes)
+        if roots:
+            first = roots[0][1]
+            image = cls(
+                str(source),
+                first._index,
+                tree_root=first._tree_root,
+                workdir=workdir,
+                fmt="blob",
+                notes=notes,
+                vulndb=vulndb,
+            )
+        else:
+            empty = workdir / "empty"
+            empty.mkdir(mode=0o700)
+            st = os.lstat(empty)
+            index = {"/": ImageFile("/", FileKind.DIRECTORY, st.st_mode, 0, st.st_uid, st.st_gid)}
+            image = cls(
+                str(source), index, tree_root=empty, workdir=workdir, fmt="blob", notes=notes, vulndb=vulndb
+            )
+        image.firmware_map = fmap
+        image.root_filesystems = roots
+        return image
 
     @classmethod
     def _from_tree(
@@ -203,13 +277,29 @@ class FirmwareImage:
         limits: UnpackLimits,
         *,
         scrub: bool = False,
+        metadata: Mapping[str, Metadata] | None = None,
     ) -> FirmwareImage:
+        """Index the folder ``root``; ``metadata`` (a blob's extraction records, by host path) gives
+        the mode, owner and link target the extractor wrote, before unblob's fix-ups changed them."""
         st = os.lstat(root)
         index = {"/": ImageFile("/", FileKind.DIRECTORY, st.st_mode, 0, st.st_uid, st.st_gid)}
+        if metadata:
+            kept = metadata.get(os.fspath(root))
+            if kept is not None and stat.S_IFMT(kept.mode) == stat.S_IFMT(st.st_mode):
+                index["/"] = ImageFile("/", FileKind.DIRECTORY, kept.mode, 0, kept.uid, kept.gid)
+        base = os.fspath(root)
         for path, est, link in walk_tree(root, limits):
             kind = _kind(est.st_mode)
             size = est.st_size if kind in (FileKind.FILE, FileKind.SYMLINK) else 0
-            index[path] = ImageFile(path, kind, est.st_mode, size, est.st_uid, est.st_gid, link)
+            mode, uid, gid = est.st_mode, est.st_uid, est.st_gid
+            if metadata:
+                kept = metadata.get(base + path)
+                if kept is not None and stat.S_IFMT(kept.mode) == stat.S_IFMT(mode):
+                    mode, uid, gid = kept.mode, kept.uid, kept.gid
+                    if kind is FileKind.SYMLINK and kept.link is not None:
+                        link = kept.link
+                        size = len(os.fsencode(link))
+            index[path] = ImageFile(path, kind, mode, size, uid, gid, link)
             if scrub and kind is FileKind.OTHER:
                 # Our own unpacked copy: device nodes and FIFOs have no business on our disk.
                 with contextlib.suppress(OSError):
@@ -217,6 +307,8 @@ class FirmwareImage:
         return cls(ref, index, tree_root=root, workdir=workdir, fmt=fmt, notes=notes, vulndb=vulndb)
 
     def close(self) -> None:
+        for _name, root in self.root_filesystems:
+            root.close()
         with self._lock:
             for fd in self._dir_fds.values():
                 os.close(fd)
