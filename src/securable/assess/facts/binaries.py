@@ -67,11 +67,14 @@ _SKIP_DIRS = (
     "/usr/share/fonts/",
 )
 _TEXT_SUFFIXES = frozenset(
-    ".txt .md .html .htm .css .js .json .xml .yaml .yml .conf .cfg .ini .py .pyc .pl .pm .sh .h .c "
-    ".png .jpg .jpeg .gif .svg .ico .mo .po .pem .crt .key .csr .der .gz .xz .bz2 .zst .lzma .zip "
-    ".rules .service .socket .timer .desktop .policy .list .md5sums .symbols .shlibs .triggers".split()
+    (
+        *(".txt", ".md", ".html", ".htm", ".css", ".js", ".json", ".xml", ".yaml", ".yml", ".conf"),
+        *(".cfg", ".ini", ".py", ".pyc", ".pl", ".pm", ".sh", ".h", ".c", ".png", ".jpg", ".jpeg"),
+        *(".gif", ".svg", ".ico", ".mo", ".po", ".pem", ".crt", ".key", ".csr", ".der", ".gz", ".xz"),
+        *(".bz2", ".zst", ".lzma", ".zip", ".rules", ".service", ".socket", ".timer", ".desktop"),
+        *(".policy", ".list", ".md5sums", ".symbols", ".shlibs", ".triggers"),
+    )
 )
-_PRINTABLE = re.compile(rb"[\x20-\x7e]{1,160}")
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,9 @@ def _rule(raw: dict[str, Any]) -> VersionRule:
         before=int(raw.get("before", 0 if regex is not None else window)),
         after=window,
         confidence=float(raw.get("confidence", 0.9 if regex is not None else 0.7)),
-        method=str(raw.get("method", "version string" if regex is not None else "version string beside marker")),
+        method=str(
+            raw.get("method", "version string" if regex is not None else "version string beside marker")
+        ),
     )
 
 
@@ -247,7 +252,12 @@ def _read_version(sig: Signature, data: bytes) -> tuple[str, str, str, float] | 
                 if match is None:
                     continue
                 version = match.group(1).decode("ascii", "replace")
-                return version, _printable_around(data, match.start(), match.end()), rule.method, rule.confidence
+                return (
+                    version,
+                    _printable_around(data, match.start(), match.end()),
+                    rule.method,
+                    rule.confidence,
+                )
             assert rule.nearby is not None
             best: re.Match[bytes] | None = None
             for match in rule.nearby.finditer(data, lo, hi):
@@ -284,7 +294,9 @@ def _markers() -> _Markers:
     return _Markers(load_signatures())
 
 
-def identify(sig: Signature, path: str, data: bytes, present: frozenset[bytes] | None = None) -> BinaryHit | None:
+def identify(
+    sig: Signature, path: str, data: bytes, present: frozenset[bytes] | None = None
+) -> BinaryHit | None:
     """The component ``sig`` in one file's bytes, or None. ``present``: the markers the file
     holds, when already known (:class:`ComponentMatcher` finds them for all signatures at once)."""
     has = present.__contains__ if present is not None else data.__contains__
@@ -350,7 +362,7 @@ def group_hits(hits: list[BinaryHit]) -> list[BinaryComponent]:
     groups: dict[tuple[str, str | None], BinaryComponent] = {}
     for hit in hits:
         if hit.version is not None:
-            key = (hit.component, hit.version)
+            key: tuple[str, str | None] = (hit.component, hit.version)
             groups.setdefault(key, BinaryComponent(by_name[hit.component], hit.version)).hits.append(hit)
     for hit in hits:
         if hit.version is None:
