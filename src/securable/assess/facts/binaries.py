@@ -107,6 +107,7 @@ class Signature:
     require_any: tuple[bytes, ...]
     exclude: tuple[bytes, ...]
     versions: tuple[VersionRule, ...]
+    file_version: re.Pattern[str] | None  # the version in the file's own name (libuClibc-1.0.31.so)
     raw: bool
     version_required: bool  # without a readable version the strings prove nothing
     confidence: float  # of the identity when no version rule matched
@@ -204,6 +205,7 @@ def _signature(raw: dict[str, Any]) -> Signature:
         require_any=tuple(_bytes(s) for s in raw.get("require_any") or ()),
         exclude=tuple(_bytes(s) for s in raw.get("exclude") or ()),
         versions=tuple(_rule(r) for r in raw.get("version") or ()),
+        file_version=re.compile(raw["file_version"]) if "file_version" in raw else None,
         raw=bool(raw.get("raw", False)),
         version_required=bool(raw.get("version_required", False)),
         confidence=float(raw.get("confidence", 0.5)),
@@ -311,6 +313,12 @@ def identify(
     if found is not None:
         version, evidence, method, confidence = found
         return BinaryHit(sig.name, path, version, evidence, f"binary-analysis: {method}", confidence)
+    named = sig.file_version.match(PurePosixPath(path).name) if sig.file_version is not None else None
+    if named is not None:
+        marker = (*sig.require, *available)[0]
+        first = data.find(marker)
+        evidence = f"{PurePosixPath(path).name} ({_printable_around(data, first, first + len(marker))})"
+        return BinaryHit(sig.name, path, named.group(1), evidence, "filename: version in the file name", 0.6)
     if sig.version_required:
         return None
     marker = (*sig.require, *available)[0]

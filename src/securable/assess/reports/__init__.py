@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from securable.assess.assessment import Assessment
-from securable.assess.reports import html, json_report, junit, oscal, sarif
+from securable.assess.reports import cyclonedx, html, json_report, junit, oscal, sarif
 
 __all__ = ["FORMATS", "write_reports"]
 
@@ -20,6 +20,7 @@ FORMATS: dict[str, tuple[str, Callable[[Assessment], bytes]]] = {
     "sarif": ("report.sarif", sarif.render),
     "oscal": ("oscal-ar.json", oscal.render),
     "junit": ("junit.xml", junit.render),
+    "cyclonedx": ("sbom.cdx.json", cyclonedx.render),
 }
 
 
