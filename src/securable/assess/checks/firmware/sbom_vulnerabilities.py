@@ -160,7 +160,7 @@ class KnownVulnerabilitiesCheck(FirmwareCheck):
                 location=Location(path="/"),
                 evidence={"total": affected},
             )
-        if not affected:
+        if not affected and total > len(unknown):
             skipped = f"; {len(db.skipped)} unusable files skipped" if db.skipped else ""
             nvd_text = f" and {db.nvd.count} NVD records" if db.nvd.count else ""
             checked = total - len(unknown)
