@@ -96,3 +96,54 @@ def test_an_assessment_without_firmware_still_gets_a_valid_sbom(tmp_path: Path) 
     [written] = write_reports(assessment, tmp_path, ["cyclonedx"])
     assert written.name == "sbom.cdx.json"
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(written.read_text()) is None
+
+
+def test_cli_writes_the_sbom_and_reports_nvd_matches_apart_from_unknown_versions(tmp_path: Path) -> None:
+    """``securable assess --firmware DIR --vulndb NVD --format json,cyclonedx`` end to end."""
+    from tests.assess.test_cli import cli
+
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    shutil.copy("/bin/busybox", root / "bin" / "busybox")
+    uhttpd = Path("/usr/bin/true").read_bytes() + b"\0Usage: %s -p [addr:]port -h docroot\0uhttpd\0"
+    (root / "bin" / "uhttpd").write_bytes(uhttpd)
+    vulndb = tmp_path / "nvd"
+    vulndb.mkdir()
+    record = {
+        "id": "CVE-2099-0003",
+        "published": "2099-01-01T00:00:00.000",
+        "lastModified": "2099-01-01T00:00:00.000",
+        "descriptions": [{"lang": "en", "value": "test"}],
+        "references": [],
+        "configurations": [
+            {
+                "nodes": [
+                    {
+                        "operator": "OR",
+                        "cpeMatch": [
+                            {
+                                "vulnerable": True,
+                                "criteria": "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*",
+                                "matchCriteriaId": "9D4A2C1B-0E3F-4A5B-8C7D-6E5F4A3B2C10",
+                                "versionEndExcluding": "99",
+                            }
+                        ],
+                    }
+                ]
+            }
+        ],
+    }
+    (vulndb / "CVE-2099-0003.json").write_text(json.dumps(record))
+    out = tmp_path / "out"
+    argv = ["assess", "--firmware", str(root), "--vulndb", str(vulndb), "--out", str(out)]
+    assert cli([*argv, "--format", "json,cyclonedx", "--fail-on", "never"]) == 0
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str((out / "sbom.cdx.json").read_text()) is None
+    findings = json.loads((out / "report.json").read_text())["findings"]
+    vulns = [f for f in findings if f["check"] == "fw.sbom.known-vulnerabilities"]
+    statuses = {f["evidence"].get("status"): f for f in vulns}
+    known = statuses["known-vulnerable"]
+    assert known["verdict"] == "fail" and known["evidence"]["vulnerability"] == "CVE-2099-0003"
+    assert known["evidence"]["range"] == {"versionEndExcluding": "99"}
+    assert known["evidence"]["identified"]["files"] == ["/bin/busybox"]
+    unknown = statuses["version-unknown"]
+    assert unknown["verdict"] == "inconclusive" and unknown["evidence"]["components"][0]["name"] == "uhttpd"

@@ -144,7 +144,7 @@ def assess(
     ports: str | None = typer.Option(None, "--ports", help="Ports to probe on --host, e.g. 22,80,8000-8010."),
     manifest: Path | None = typer.Option(None, "--manifest", help="The product declaration (product.yaml)."),
     vulndb: Path | None = typer.Option(
-        None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
+        None, "--vulndb", help="Folder of OSV records and/or NVD CVE JSON 2.0 files (offline)."
     ),
     profile: str = typer.Option(DEFAULT_PROFILE, "--profile", help="Profile to assess against."),
     out: Path | None = typer.Option(
@@ -205,7 +205,7 @@ def assess(
     if vulndb is not None and not vulndb.is_dir():
         raise VulnDBError(
             f"--vulndb: '{vulndb}' is not a folder",
-            diagnostics="give a folder of OSV JSON records (one per file)",
+            diagnostics="give a folder of OSV JSON records and/or NVD CVE JSON 2.0 files",
         )
     report_formats = parse_formats(formats)
     port_list = parse_ports(ports) if ports is not None else None
