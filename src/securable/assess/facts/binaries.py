@@ -13,9 +13,15 @@ they carry are their own version strings (``BusyBox v1.35.0``, ``OpenSSL 3.0.19 
   over a bounded window around each marker hit; or ``nearby``, a NUL-delimited string of the
   given shape next to the marker (daemons that print ``"hostapd v%s"`` keep the version in a
   string of its own beside the format);
+* ``file_version`` — a regex on the file name, for libraries whose name is their only version
+  (``libuClibc-1.0.31.so``); ``version_required`` — without a version the strings prove nothing
+  (a ``Linux version %s`` format in a user-space tool is not a kernel);
 * ``cpe`` (exact ``vendor:product`` names), ``purl``, ``packages`` (the package names under
   which a package database lists the same component, so it appears once in the SBOM), ``files``
   (usual file names).
+
+Which markers a file holds is found for all components at once by one Aho-Corasick pass
+(``ahocorasick-rs``); the version regexes then run only around markers that are there.
 
 Strings come from the shared byte pass (:mod:`.content`), never from running ``strings``. ELF
 files are searched for every component; other files only for the components that live outside
