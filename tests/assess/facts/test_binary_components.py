@@ -309,6 +309,20 @@ def test_kernel_version_from_a_uimage_header_and_from_module_vermagic(tmp_path: 
     assert kernel.cpe23() == ["cpe:2.3:o:linux:linux_kernel:4.14.180:*:*:*:*:*:*:*"]
 
 
+def test_kernel_version_from_an_x86_boot_header(tmp_path: Path) -> None:
+    """bzImage (x86 boot protocol): "HdrS" at 0x202, kernel_version points at the release string,
+    which stays uncompressed in the setup code while the banner is compressed."""
+    image = bytearray(0x4000)
+    image[0x1FE:0x200] = b"\x55\xaa"
+    image[0x202:0x206] = b"HdrS"
+    image[0x20E:0x210] = struct.pack("<H", 0x3000 - 0x200)
+    release = b"5.4.217 (builder@buildhost) #1 SMP Tue Oct 4 08:00:00 UTC 2022\x00"
+    image[0x3000 : 0x3000 + len(release)] = release
+    place(tmp_path, "/boot/vmlinuz-5.4.217", bytes(image) + b"\x1f\x8b" + b"\x00" * 512)
+    [kernel] = find(tmp_path, "linux")
+    assert kernel.version == "5.4.217" and kernel.best.method.endswith("kernel_version string")
+
+
 def test_library_without_version_joins_the_versioned_component(tmp_path: Path) -> None:
     """libssl carries no version text of its own: it is OpenSSL, with libcrypto's version."""
     place(tmp_path, "/usr/lib/libcrypto.so.3", Path(f"{LIB}/libcrypto.so.3").read_bytes())
