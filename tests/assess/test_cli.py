@@ -130,7 +130,15 @@ def test_clean_declaration_exits_0_and_writes_reports(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["junit.xml", "mud.json", "oscal-ar.json", "report.html", "report.json", "report.sarif"]
+    assert names == [
+        "junit.xml",
+        "mud.json",
+        "oscal-ar.json",
+        "report.html",
+        "report.json",
+        "report.sarif",
+        "sbom.cdx.json",
+    ]
     report = json.loads((out / "report.json").read_text())
     assert report["summary"]["fail"] == 0 and {t["kind"] for t in report["targets"]} == {
         "firmware",

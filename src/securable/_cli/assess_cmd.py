@@ -285,7 +285,7 @@ def assess(
         None, "--app", help="The companion app's Android package (.apk), read statically."
     ),
     vulndb: Path | None = typer.Option(
-        None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
+        None, "--vulndb", help="Folder of OSV records and/or NVD CVE JSON 2.0 files (offline)."
     ),
     profile: str = typer.Option(DEFAULT_PROFILE, "--profile", help="Profile to assess against."),
     out: Path | None = typer.Option(
@@ -376,7 +376,7 @@ def assess(
     if vulndb is not None and not vulndb.is_dir():
         raise VulnDBError(
             f"--vulndb: '{vulndb}' is not a folder",
-            diagnostics="give a folder of OSV JSON records (one per file)",
+            diagnostics="give a folder of OSV JSON records and/or NVD CVE JSON 2.0 files",
         )
     if watch is not None and (manifest is None or watch <= 0):
         raise UsageError(

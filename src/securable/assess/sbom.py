@@ -24,18 +24,41 @@ import email.parser
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component as CdxComponent
 from cyclonedx.model.component import ComponentType
+from cyclonedx.model.component_evidence import (
+    AnalysisTechnique,
+    ComponentEvidence,
+    Identity,
+    IdentityField,
+    Method,
+    Occurrence,
+)
 from cyclonedx.output.json import JsonV1Dot6
 from debian.deb822 import Deb822
 from packageurl import PackageURL
 
 from securable.assess.model import ImageView
 
-__all__ = ["Component", "Inventory", "debian_release", "inventory", "to_cyclonedx", "to_cyclonedx_json"]
+if TYPE_CHECKING:
+    from securable.assess.facts.binaries import BinaryComponent
+
+__all__ = [
+    "Component",
+    "Inventory",
+    "debian_release",
+    "inventory",
+    "merged_with",
+    "to_cyclonedx",
+    "to_cyclonedx_json",
+]
+
+MAX_OCCURRENCES = 50  # files listed per component in the SBOM's evidence
 
 STATUS_LIMIT = 32 * 1024 * 1024
 METADATA_LIMIT = 256 * 1024
@@ -228,8 +251,80 @@ def inventory(image: ImageView) -> Inventory:
     return result
 
 
-def to_cyclonedx(inv: Inventory, name: str = "firmware") -> Bom:
-    """A CycloneDX BOM whose subject is the image's operating system (or ``name``)."""
+def merged_with(
+    inv: Inventory, binaries: list[BinaryComponent]
+) -> list[tuple[Component | None, list[BinaryComponent]]]:
+    """Each package of ``inv`` with the binary components that are the same software, then each
+    binary component no package accounts for: the same component found both ways appears once.
+
+    A binary component belongs to a package when the package's name or Debian source name is one
+    its data file lists (``busybox`` for ``busybox-static``), never by a guess on similar names.
+    """
+    rows: list[tuple[Component | None, list[BinaryComponent]]] = [(comp, []) for comp in inv.components]
+    for found in binaries:
+        names = set(found.signature.packages)
+        owners = [
+            row
+            for row in rows
+            if row[0] is not None and (row[0].name in names or row[0].source_name in names)
+        ]
+        if owners:
+            owners[0][1].append(found)
+        else:
+            rows.append((None, [found]))
+    return rows
+
+
+def _method(technique: AnalysisTechnique, confidence: float, value: str) -> Method:
+    return Method(technique=technique, confidence=Decimal(str(round(confidence, 2))), value=value)
+
+
+def _evidence(comp: Component | None, found: list[BinaryComponent]) -> tuple[ComponentEvidence, float]:
+    methods: list[Method] = []
+    occurrences: list[Occurrence] = []
+    if comp is not None:
+        methods.append(
+            _method(AnalysisTechnique.MANIFEST_ANALYSIS, 1.0, f"{comp.path}: {comp.name} {comp.version}")
+        )
+        occurrences.append(Occurrence(location=comp.path))
+    for binary in found:
+        best = binary.best
+        methods.append(
+            _method(AnalysisTechnique.BINARY_ANALYSIS, best.confidence, f"{best.path}: {best.evidence}")
+        )
+        occurrences.extend(Occurrence(location=path) for path in binary.paths[:MAX_OCCURRENCES])
+    confidence = 1.0 if comp is not None else max(b.confidence for b in found)
+    identity = Identity(
+        field=IdentityField.NAME, confidence=Decimal(str(round(confidence, 2))), methods=methods
+    )
+    return ComponentEvidence(identity=[identity], occurrences=occurrences), confidence
+
+
+def _properties(comp: Component | None, found: list[BinaryComponent], confidence: float) -> list[Property]:
+    properties: list[Property] = []
+    if comp is not None:
+        properties += [
+            Property(name="securable:ecosystem", value=comp.ecosystem),
+            Property(name="securable:path", value=comp.path),
+        ]
+        if comp.source and comp.source != comp.name:
+            properties.append(Property(name="securable:debian-source", value=comp.source))
+    methods = (["package-database"] if comp is not None else []) + ["binary-analysis"] * bool(found)
+    properties.append(Property(name="securable:identified-by", value=",".join(methods)))
+    properties.append(Property(name="securable:confidence", value=f"{confidence:.2f}"))
+    for binary in found:
+        properties.append(Property(name="securable:binary-component", value=binary.name))
+        properties.append(Property(name="securable:binary-version", value=binary.version or "unknown"))
+        properties.append(Property(name="securable:method", value=binary.best.method))
+    return properties
+
+
+def to_cyclonedx(
+    inv: Inventory, name: str = "firmware", binaries: list[BinaryComponent] | None = None
+) -> Bom:
+    """A CycloneDX BOM whose subject is the image's operating system (or ``name``): every package
+    of the inventory and every component identified from binaries, each once, with its evidence
+    (the file, the matched string, the method) and a confidence."""
     bom = Bom()
     subject = CdxComponent(
         name=inv.os_release.get("NAME", name) or name,
@@ -238,27 +333,45 @@ def to_cyclonedx(inv: Inventory, name: str = "firmware") -> Bom:
         bom_ref="image",
     )
     bom.metadata.component = subject
-    for index, comp in enumerate(inv.components):
-        properties = [
-            Property(name="securable:ecosystem", value=comp.ecosystem),
-            Property(name="securable:path", value=comp.path),
-        ]
-        if comp.source and comp.source != comp.name:
-            properties.append(Property(name="securable:debian-source", value=comp.source))
+    for index, (comp, found) in enumerate(merged_with(inv, binaries or [])):
+        evidence, confidence = _evidence(comp, found)
+        properties = _properties(comp, found, confidence)
+        cpe = found[0].cpe23()[0] if found else None
+        if comp is not None:
+            bom.components.add(
+                CdxComponent(
+                    name=comp.name,
+                    version=comp.version,
+                    type=ComponentType.LIBRARY,
+                    purl=comp.purl,
+                    cpe=cpe,
+                    bom_ref=f"component-{index}",
+                    properties=properties,
+                    evidence=evidence,
+                )
+            )
+            continue
+        binary = found[0]
+        sig = binary.signature
         bom.components.add(
             CdxComponent(
-                name=comp.name,
-                version=comp.version,
-                type=ComponentType.LIBRARY,
-                purl=comp.purl,
+                name=sig.name,
+                version=binary.version,
+                description=sig.title,
+                type=ComponentType.OPERATING_SYSTEM if sig.cpe_part == "o" else ComponentType.LIBRARY,
+                purl=PackageURL(sig.purl_type, sig.purl_namespace or None, sig.purl_name, binary.version),
+                cpe=cpe,
                 bom_ref=f"component-{index}",
                 properties=properties,
+                evidence=evidence,
             )
         )
     bom.register_dependency(subject, list(bom.components))
     return bom
 
 
-def to_cyclonedx_json(inv: Inventory, name: str = "firmware") -> str:
-    """CycloneDX 1.6 JSON of the inventory."""
-    return str(JsonV1Dot6(to_cyclonedx(inv, name)).output_as_string(indent=None))
+def to_cyclonedx_json(
+    inv: Inventory, name: str = "firmware", binaries: list[BinaryComponent] | None = None
+) -> str:
+    """CycloneDX 1.6 JSON of the inventory and the components identified from binaries."""
+    return str(JsonV1Dot6(to_cyclonedx(inv, name, binaries)).output_as_string(indent=None))

@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 from packaging.version import Version as PyPIVersion
 
+from securable.assess.nvd import NvdDB, is_nvd_document, nvd_records
 from securable.assess.sbom import Component, Inventory
 from securable.errors import VulnDBError
 
@@ -86,11 +87,18 @@ def _family(ecosystem: str) -> str:
 
 
 class VulnDB:
-    """OSV records from a folder (searched recursively for ``*.json``), indexed by ecosystem and name."""
+    """OSV records from a folder (searched recursively for ``*.json``), indexed by ecosystem and name;
+    NVD CVE JSON 2.0 files of the same folder go to :attr:`nvd` (see :mod:`securable.assess.nvd`)."""
 
-    def __init__(self, records: Iterable[dict[str, Any]], skipped: Iterable[SkippedFile] = ()) -> None:
+    def __init__(
+        self,
+        records: Iterable[dict[str, Any]],
+        skipped: Iterable[SkippedFile] = (),
+        nvd: NvdDB | None = None,
+    ) -> None:
         self._index: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         self.skipped = list(skipped)
+        self.nvd = nvd if nvd is not None else NvdDB()
         self.count = 0
         for record in records:
             self.count += 1
@@ -108,14 +116,19 @@ class VulnDB:
         if not folder.is_dir():
             raise VulnDBError(
                 f"vulnerability folder {folder} does not exist or is not a directory",
-                diagnostics="pass --vulndb a folder of OSV JSON records (an unpacked OSV export)",
+                diagnostics="pass --vulndb a folder of OSV JSON records and/or NVD CVE JSON 2.0 files",
             )
         records: list[dict[str, Any]] = []
         skipped: list[SkippedFile] = []
+        nvd = NvdDB()
         for path in sorted(folder.rglob("*.json")):
             doc, why = _read_json(path)
             if why:
                 skipped.append(SkippedFile(str(path), why))
+                continue
+            if is_nvd_document(doc):
+                for cve in nvd_records(doc):
+                    nvd.add(cve)
                 continue
             docs = doc if isinstance(doc, list) else [doc]
             usable = [
@@ -128,12 +141,12 @@ class VulnDB:
                 skipped.append(
                     SkippedFile(
                         str(path),
-                        "not an OSV record (needs an 'id' and an 'affected' list)"
+                        "not an OSV record (needs an 'id' and an 'affected' list) nor an NVD CVE 2.0 file"
                         if len(docs) == 1
                         else f"{len(docs) - len(usable)} of {len(docs)} entries are not OSV records",
                     )
                 )
-        return cls(records, skipped)
+        return cls(records, skipped, nvd)
 
     def match(self, inv: Inventory) -> list[VulnMatch]:
         """Every (component, vulnerability) pair where the installed version is affected."""

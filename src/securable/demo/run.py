@@ -63,8 +63,10 @@ from securable.errors import UsageError
 DEMO_PORTS = (21, 22, 23, 80, 443, 554, 1883, 2323, 5555, 7547, 8080, 8443, 8883, 9000)
 SUPPORT_END = "2031-12"
 #: How long each unit's connections are watched from its first start (the update round and the
-#: first telemetry happen within it).
+#: first telemetry happen within it); on a loaded machine the watch goes on until the first
+#: telemetry message and the legacy beacon have arrived, up to WATCH_MAX_SECONDS.
 WATCH_SECONDS = 3.0
+WATCH_MAX_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,17 @@ class _Collector:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _watch_window(first_traffic_seen: Callable[[], bool]) -> None:
+    """At least WATCH_SECONDS; longer (up to WATCH_MAX_SECONDS) until both units' first outbound
+    traffic has arrived, then one more second for the connections that follow it."""
+    started = time.monotonic()
+    time.sleep(WATCH_SECONDS)
+    while not first_traffic_seen() and time.monotonic() - started < WATCH_MAX_SECONDS:
+        time.sleep(0.2)
+    if time.monotonic() - started > WATCH_SECONDS:
+        time.sleep(1.0)
 
 
 @contextlib.contextmanager
@@ -324,7 +337,9 @@ def run_demo(
                     )
                 )
                 echo(f"watching both units' connections for {WATCH_SECONDS:g} s from their first start")
-                time.sleep(WATCH_SECONDS)
+                _watch_window(
+                    lambda: (subscriber is None or subscriber.messages > 0) and collector.received > 0
+                )
                 traffic = {build: w.stop() for build, w in watches.items()}
                 results: dict[str, BuildResult] = {}
                 for proc in processes:

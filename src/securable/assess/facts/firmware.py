@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from securable.assess.facts._memo import fact
 from securable.assess.facts.accounts import Account, read_accounts
+from securable.assess.facts.binaries import COMPONENTS, BinaryComponent, BinaryHit, group_hits
 from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
 from securable.assess.facts.content import ContentMatcher, ContentResults, content_pass
 from securable.assess.facts.image_io import children
@@ -30,7 +31,7 @@ __all__ = ["MATCHERS", "FirmwareView"]
 
 #: Every consumer of the shared byte pass; a fact that needs file contents adds its matcher here
 #: and reads its results from ``FirmwareView.content``.
-MATCHERS: tuple[ContentMatcher[object], ...] = (SECRETS,)
+MATCHERS: tuple[ContentMatcher[object], ...] = (SECRETS, COMPONENTS)
 
 
 class FirmwareView:
@@ -129,6 +130,13 @@ class FirmwareView:
     def content(self) -> ContentResults:
         """The shared byte pass: every matcher in :attr:`matchers` over one read of each file."""
         return content_pass(self.image, self.matchers)
+
+    @fact
+    def binary_components(self) -> list[BinaryComponent]:
+        """Components identified from the bytes of binaries (BusyBox, OpenSSL, the kernel, ...),
+        one per component and version, from the shared byte pass (see :mod:`.binaries`)."""
+        hits: list[BinaryHit] = self.content.of(COMPONENTS)
+        return group_hits(hits)
 
     @fact
     def secret_hits(self) -> list[SecretHit]:

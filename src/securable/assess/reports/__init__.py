@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from securable.assess.assessment import Assessment
-from securable.assess.reports import html, json_report, junit, mud, oscal, sarif
+from securable.assess.reports import cyclonedx, html, json_report, junit, mud, oscal, sarif
 
 __all__ = ["FORMATS", "write_reports"]
 
@@ -21,6 +21,7 @@ FORMATS: dict[str, tuple[str, Callable[[Assessment], bytes]]] = {
     "oscal": ("oscal-ar.json", oscal.render),
     "junit": ("junit.xml", junit.render),
     "mud": ("mud.json", mud.render),  # needs the declaration (assessment.product)
+    "cyclonedx": ("sbom.cdx.json", cyclonedx.render),
 }
 
 

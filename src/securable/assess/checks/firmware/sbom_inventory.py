@@ -13,14 +13,17 @@ from securable.assess.sbom import to_cyclonedx_json
 
 
 class SbomInventoryCheck(FirmwareCheck):
-    """Builds the software inventory (the ``packages`` fact: dpkg and opkg status files, Python
-    package metadata and ``os-release``) and emits it as a CycloneDX 1.6 SBOM in the finding's
-    evidence (``cyclonedx``).
+    """Builds the software inventory — the ``packages`` fact (dpkg and opkg status files, Python
+    package metadata and ``os-release``) and the ``binary_components`` fact (components
+    identified from the version strings of binaries: BusyBox, OpenSSL, dropbear, the kernel, ...)
+    — and emits it as a CycloneDX 1.6 SBOM in the finding's evidence (``cyclonedx``), each
+    component once, with its evidence and a confidence (``--format cyclonedx`` writes the same
+    SBOM as ``sbom.cdx.json``).
 
     Without an inventory nobody can tell whether a newly published vulnerability affects the
     product. ``inconclusive`` (not "not applicable": the image has components, we cannot see them)
-    when the image holds no package metadata (a static build): then the SBOM must come from the
-    build system and be declared.
+    when the image holds neither package metadata nor a binary securable recognises: then the
+    SBOM must come from the build system and be declared.
     """
 
     id = "fw.sbom.inventory"
@@ -34,26 +37,45 @@ class SbomInventoryCheck(FirmwareCheck):
 
     def run(self, target: FirmwareView) -> Iterable[Finding]:
         inv = target.packages
-        if not inv.components:
+        binaries = target.binary_components
+        if not inv.components and not binaries:
             yield self.finding(
                 Verdict.INCONCLUSIVE,
-                "no package metadata (dpkg, opkg, Python) in the image: the SBOM must come from the build",
+                "no package metadata (dpkg, opkg, Python) and no recognised binary in the image: "
+                "the SBOM must come from the build",
                 location=Location(path="/var/lib/dpkg/status"),
                 evidence={"os_release": inv.os_release},
             )
             return
         by_ecosystem = Counter(c.ecosystem for c in inv.components)
+        if binaries:
+            by_ecosystem["binary"] = len(binaries)
+        unknown = sorted(b.name for b in binaries if b.version is None)
+        path = inv.sources[-1] if inv.sources else binaries[0].best.path
         yield self.finding(
             Verdict.PASS,
-            f"{len(inv.components)} components inventoried ("
+            f"{len(inv.components) + len(binaries)} components inventoried ("
             + ", ".join(f"{n} {e}" for e, n in sorted(by_ecosystem.items()))
             + ")",
-            location=Location(path=inv.sources[-1] if inv.sources else "/"),
+            location=Location(path=path),
             evidence={
-                "components": len(inv.components),
+                "components": len(inv.components) + len(binaries),
                 "ecosystems": dict(by_ecosystem),
                 "sources": inv.sources,
                 "os": {k: inv.os_release[k] for k in ("ID", "VERSION_ID", "NAME") if k in inv.os_release},
-                "cyclonedx": json.loads(to_cyclonedx_json(inv)),
+                "binary_components": [
+                    {
+                        "name": b.name,
+                        "version": b.version,
+                        "cpe": b.cpe23(),
+                        "files": b.paths[:20],
+                        "evidence": b.best.evidence,
+                        "method": b.best.method,
+                        "confidence": round(b.confidence, 2),
+                    }
+                    for b in binaries
+                ],
+                "version_unknown": unknown,
+                "cyclonedx": json.loads(to_cyclonedx_json(inv, binaries=binaries)),
             },
         )
