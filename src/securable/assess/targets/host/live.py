@@ -32,6 +32,7 @@ from securable.assess.targets.host.http_login import (
 from securable.assess.targets.host.identify import ServiceInfo, identify
 from securable.assess.targets.host.probe import MdnsService, Probe
 from securable.assess.targets.host.socket_probe import FIRST_PORTS, SocketProbe
+from securable.assess.targets.host.upnp import UpnpDevice, discover_upnp
 from securable.errors import UsageError
 
 __all__ = ["DEFAULT_PORTS", "HTTP_SERVICES", "TARPIT_MIN_OPEN", "LiveHost"]
@@ -300,6 +301,14 @@ class LiveHost:
             return None
         found = self.probe.mdns_services(self.address, 5353)
         return None if found is None else tuple(found)
+
+    @fact
+    def upnp_device(self) -> UpnpDevice | None:
+        """The device's SSDP answer and UPnP description (unicast M-SEARCH to its port 1900);
+        None when it does not answer there or 1900 is not assessed."""
+        if 1900 not in self.udp_ports or self.udp_state(1900) == "closed":
+            return None
+        return discover_upnp(self.probe, self.address, 1900)
 
     # --- what the report says about the probing ---------------------------------------------------
 
