@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from securable.assess.targets.host import MdnsService
 from tests.assess.checks._fixtures import Case
 from tests.assess.network.scripted import Mdns, ProbeSet, Udp, host
+
+from securable.assess.targets.host import MdnsService
 
 DECLARED = [{"name": "web", "kind": "network", "protocol": "https", "port": 443, "auth": "user-set-password"}]
 
