@@ -19,6 +19,7 @@ import typer
 from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable._cli.summary import failure_lines, progress_line
+from securable.assess import netscan
 from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import TargetKind
 from securable.assess.registry import all_checks
@@ -28,49 +29,16 @@ from securable.catalog import DEFAULT_PROFILE, load_catalog
 from securable.errors import UsageError, VulnDBError
 
 ALL_FORMATS = ",".join(FORMATS)
-MAX_PORT = 65535
-
-
-def _port(text: str, part: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(
-            f"--ports: '{part}' is not a port or a range", diagnostics="use e.g. --ports 22,80,8000-8010"
-        ) from None
-    if value > MAX_PORT:
-        raise UsageError(
-            f"--ports: '{part}' goes above {MAX_PORT}, the highest port",
-            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
-        )
-    if value < 1:
-        raise UsageError(
-            f"--ports: '{part}' includes {value}, but ports start at 1",
-            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
-        )
-    return value
 
 
 def parse_ports(text: str) -> tuple[int, ...]:
-    """``"22,80,8000-8010"`` → sorted unique ports; raises :class:`UsageError` naming the bad part."""
-    ports: set[int] = set()
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if "-" in part:
-            low_text, high_text = part.split("-", 1)
-            low, high = _port(low_text, part), _port(high_text, part)
-            if low > high:
-                raise UsageError(
-                    f"--ports: '{part}' is a reversed range",
-                    diagnostics=f"write the lower port first: --ports {high}-{low}",
-                )
-            ports.update(range(low, high + 1))
-        else:
-            ports.add(_port(part, part))
-    if not ports:
-        raise UsageError(f"--ports: '{text}' names no port", diagnostics="use e.g. --ports 22,80,443")
-    return tuple(sorted(ports))
+    """The TCP ports of a ``--ports`` list (see :func:`securable.assess.netscan.parse_port_spec`)."""
+    return netscan.parse_port_spec(text).tcp
+
+
+def _host_folder(host: str) -> str:
+    """A folder name for one host's reports: the address or name, ``:`` and ``%`` replaced."""
+    return "host-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in host.strip("[]"))
 
 
 def parse_formats(text: str) -> list[str]:
@@ -138,10 +106,42 @@ def assess(
         "--firmware",
         help="Firmware image: a root folder, a tar archive (.tar, .tar.gz, .tar.xz, .tar.bz2) or squashfs.",
     ),
-    host: str | None = typer.Option(
-        None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."
+    hosts: list[str] | None = typer.Option(
+        None,
+        "--host",
+        metavar="ADDR",
+        help="A live device to probe: IPv4 or IPv6 address or host name. Repeatable: each host gets "
+        "its own report set in OUT/<host>/.",
     ),
-    ports: str | None = typer.Option(None, "--ports", help="Ports to probe on --host, e.g. 22,80,8000-8010."),
+    ports: str | None = typer.Option(
+        None,
+        "--ports",
+        help="Ports to probe on --host: numbers and ranges, 'tcp:' or 'udp:' switching the protocol "
+        "for what follows, bare numbers TCP, e.g. tcp:1-65535,udp:161,1900,5353,5683. "
+        f"Default: every TCP port and UDP {','.join(map(str, netscan.DEFAULT_UDP_PORTS))}.",
+    ),
+    no_login_attempts: bool = typer.Option(
+        False,
+        "--no-login-attempts",
+        help="Make no active step that could lock an account or change the device. Otherwise "
+        "these run, each within --attempt-budget per service: default-credential logins on SSH, "
+        "telnet, MQTT and HTTP; SNMP community and SNMPv3 user guesses; CoAP write-back probes "
+        "(PUT of the value just read, guarded by an If-Match the resource cannot have).",
+    ),
+    attempt_budget: int = typer.Option(
+        10, "--attempt-budget", help="At most this many login attempts per service.", min=1
+    ),
+    concurrency: int = typer.Option(
+        netscan.DEFAULT_HOST_LIMIT,
+        "--concurrency",
+        help="Connections (and UDP probes) in flight to the device at once.",
+        min=1,
+    ),
+    max_rate: float = typer.Option(
+        netscan.DEFAULT_RATE,
+        "--max-rate",
+        help="Connection attempts started per second (lower it for a fragile device, e.g. 200).",
+    ),
     manifest: Path | None = typer.Option(None, "--manifest", help="The product declaration (product.yaml)."),
     vulndb: Path | None = typer.Option(
         None, "--vulndb", help="Folder of OSV vulnerability records (offline)."
@@ -173,7 +173,62 @@ def assess(
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --list-checks: machine-readable output."),
 ) -> None:
-    """Assess a firmware image, a live host and/or a declaration; write reports; exit 1 on a failure."""
+    """Assess a firmware image, a live host and/or a declaration; write reports; exit 1 on a failure.
+
+    A live host is probed from this machine: a TCP connect sweep, UDP probes, service
+    identification, TLS and SSH handshakes, HTTP requests, and the login attempts and write-back
+    probes that --no-login-attempts switches off. Assess only devices you are allowed to test.
+    """
+    host_list = list(dict.fromkeys(hosts or []))
+    if max_rate <= 0:
+        raise UsageError(
+            f"--max-rate: {max_rate} is not positive", diagnostics="give attempts per second, e.g. 500"
+        )
+    if len(host_list) > 1 and (bundle is not None or baseline is not None):
+        raise UsageError(
+            "--bundle and --baseline take one --host",
+            diagnostics="assess one device per run when bundling evidence or comparing with a baseline",
+        )
+    if len(host_list) > 1:
+        if out is None:
+            raise UsageError(
+                "--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/"
+            )
+        out_dir = out
+        worst = 0
+        for one in host_list:
+            sub = out_dir / _host_folder(one)
+            sys.stdout.write(f"host {one}: reports in {sub}\n")
+            try:
+                assess(
+                    firmware=firmware,
+                    hosts=[one],
+                    ports=ports,
+                    no_login_attempts=no_login_attempts,
+                    attempt_budget=attempt_budget,
+                    concurrency=concurrency,
+                    max_rate=max_rate,
+                    manifest=manifest,
+                    vulndb=vulndb,
+                    profile=profile,
+                    out=sub,
+                    formats=formats,
+                    fail_on=fail_on,
+                    timeout=timeout,
+                    decisions=decisions,
+                    baseline=None,
+                    bundle=None,
+                    sign_key=None,
+                    bundle_documents=False,
+                    list_checks=False,
+                    as_json=False,
+                )
+            except SystemExit as exc:
+                worst = max(worst, int(exc.code or 0))
+        if worst:
+            raise SystemExit(worst)
+        return
+    host = host_list[0] if host_list else None
     if list_checks:
         _list_checks(as_json)
         return
@@ -208,7 +263,7 @@ def assess(
             diagnostics="give a folder of OSV JSON records (one per file)",
         )
     report_formats = parse_formats(formats)
-    port_list = parse_ports(ports) if ports is not None else None
+    port_spec = netscan.parse_port_spec(ports) if ports is not None else None
     catalog = load_catalog()
     catalog.profile(profile)  # unknown profile: exit 2 before any slow work
     from securable.assess.bundle import collect_firmware, signer_from_pem, write_bundle
@@ -232,13 +287,20 @@ def assess(
                     "--host: live-host assessment is not available in this installation",
                     diagnostics="assess the firmware and the declaration only (drop --host)",
                 )
+            declared = None
             if declaration is not None:
                 from securable.assess.targets.host import declared_interfaces_from
 
                 declared = declared_interfaces_from(declaration)
-                target = live_host(host, port_list, declared_interfaces=declared)
-            else:
-                target = live_host(host, port_list)
+            target = live_host(
+                host,
+                port_spec,
+                declared_interfaces=declared,
+                attempt_budget=attempt_budget,
+                login_attempts=not no_login_attempts,
+                concurrency=concurrency,
+                rate=max_rate,
+            )
             if hasattr(target, "close"):
                 stack.callback(target.close)
             targets[TargetKind.HOST] = target

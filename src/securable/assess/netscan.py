@@ -158,18 +158,28 @@ def parse_port_spec(text: str) -> PortSpec:
     return PortSpec(tuple(sorted(chosen["tcp"])), tuple(sorted(chosen["udp"])))
 
 
-def _one_part(part: str, shown: str) -> range:
-    lo_s, sep, hi_s = part.partition("-")
+def _number(text: str, shown: str) -> int:
     try:
-        lo = int(lo_s)
-        hi = int(hi_s) if sep else lo
+        value = int(text)
     except ValueError:
         raise UsageError(f"--ports: {shown!r} is not a port or a range", diagnostics=_SPEC_FIX) from None
-    for value in (lo, hi):
-        if not 1 <= value <= 65535:
-            raise UsageError(
-                f"--ports: {shown!r} is out of range", diagnostics="ports are 1-65535; all: tcp:1-65535"
-            )
+    if value > 65535:
+        raise UsageError(
+            f"--ports: {shown!r} goes above 65535, the highest port",
+            diagnostics="ports are 1-65535; all of them: --ports tcp:1-65535",
+        )
+    if value < 1:
+        raise UsageError(
+            f"--ports: {shown!r} includes {value}, but ports start at 1",
+            diagnostics="ports are 1-65535; all of them: --ports tcp:1-65535",
+        )
+    return value
+
+
+def _one_part(part: str, shown: str) -> range:
+    lo_s, sep, hi_s = part.partition("-")
+    lo = _number(lo_s.strip(), shown)
+    hi = _number(hi_s.strip(), shown) if sep else lo
     if hi < lo:
         raise UsageError(
             f"--ports: {shown!r} is a reversed range", diagnostics=f"write the lower port first: {hi}-{lo}"

@@ -153,7 +153,7 @@ class CoapAiocoapProbe:
             response = await context.request(message).response
         finally:
             await context.shutdown()
-        code = f"{response.code.class_}.{response.code.detail:02d}"
+        code = str(response.code.dotted)
         fmt = response.opt.content_format
         return CoapResponse(code, bytes(response.payload[:65536]), None if fmt is None else int(fmt))
 
@@ -179,9 +179,14 @@ class MdnsUnicastProbe:
         with socket.socket(family, socket.SOCK_DGRAM) as sock:
             try:
                 sock.connect((address, port))
-                for packet in out.packets():
-                    sock.send(packet)
+                resend = 0.0
                 while time.monotonic() < deadline:
+                    if not records and time.monotonic() >= resend:
+                        # Responders drop a question they answered a moment ago (RFC 6762 §7.3
+                        # duplicate suppression), and datagrams get lost: ask again each second.
+                        for packet in out.packets():
+                            sock.send(packet)
+                        resend = time.monotonic() + 1.0
                     ready = select.select([sock], [], [], max(0.0, min(0.3, deadline - time.monotonic())))
                     if not ready[0]:
                         if records:
