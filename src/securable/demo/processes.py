@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,16 @@ class DeviceProcess:
 
 
 def start_device(
-    build: str, address: str, state: Path, *, serial: str, timeout: float = 30.0
+    build: str,
+    address: str,
+    state: Path,
+    *,
+    serial: str,
+    timeout: float = 30.0,
+    wrap: Callable[[list[str]], list[str]] | None = None,
 ) -> DeviceProcess:
-    """Start ``python -m securable.demo.runner`` and wait for its ready line."""
+    """Start ``python -m securable.demo.runner`` and wait for its ready line. ``wrap`` turns the
+    command into one that runs elsewhere (inside a network namespace: ``LanHost.command``)."""
     state.mkdir(parents=True, exist_ok=True)
     cmd = [
         sys.executable,
@@ -87,6 +95,8 @@ def start_device(
         "--serial",
         serial,
     ]
+    if wrap is not None:
+        cmd = wrap(cmd)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with (state / "device.log").open("wb") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env)

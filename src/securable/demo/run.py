@@ -6,7 +6,9 @@ One command shows the whole toolkit on one machine:
 2. both firmware images are built (directory, ``.tar.gz``, and squashfs when available), and the
    secure image is published as a signed release;
 3. a secure unit is provisioned (own keys, IDevID, TLS certificate, unique owner password on its
-   label) and both builds start as processes of their own on loopback addresses of their own;
+   label) and both builds start as processes of their own — each in a network namespace of its
+   own on a virtual LAN (:mod:`securable.netlab`, 198.18.0.0/15) where this machine allows it
+   (root), else on loopback addresses of their own — and the demo says which;
 4. each build is assessed — firmware image, live device and declaration — against NIST IR 8425;
 5. a side-by-side table is printed, both report sets are written, and everything is stopped.
 """
@@ -50,6 +52,7 @@ from securable.demo.processes import DeviceProcess, loopback_address, start_devi
 from securable.device import FileKeystore, client_context
 from securable.device.manufacturer import serve_in_thread
 from securable.errors import UsageError
+from securable.netlab import VirtualLan, unavailable_reason
 
 #: Ports probed on each device: the usual IoT suspects plus the demo's own (never port 2024,
 #: which belongs to this machine).
@@ -75,6 +78,8 @@ class DemoResult:
     seconds: float
     telemetry_messages: int | None  # None when no MQTT broker could be started
     secure_state: dict[str, Any]  # what the owner reads from /api/security/state
+    network: str = "loopback"  # where the devices ran: "a virtual LAN ..." or "loopback ..."
+    lan_bridge: str | None = None  # the virtual LAN's bridge (gone when the demo returns); None on loopback
 
 
 def _osv_folder() -> Path:
@@ -117,9 +122,13 @@ def _shared_legacy_key(work: Path) -> bytes:
     return keystore.private_key_pem("shared-device-key")
 
 
-def _assess(image: Path, host: str, declaration: dict[str, Any], profile: str, timeout: float) -> Assessment:
+def _assess(
+    image: Path, host: str, declaration: dict[str, Any], profile: str, timeout: float, *, full: bool
+) -> Assessment:
     decl = Declaration.from_mapping(declaration, ref="product.yaml")
-    live = LiveHost(host, DEMO_PORTS, declared_interfaces_from(decl))
+    # On a LAN of its own the device gets the full sweep (every TCP port, the usual UDP ports);
+    # on loopback only the demo's port list, since this machine's own services share 127.0.0.0/8.
+    live = LiveHost(host, None if full else DEMO_PORTS, declared_interfaces_from(decl))
     osv = _osv_folder()
     with FirmwareImage.open(image, vulndb=osv) as firmware:
         targets = {TargetKind.FIRMWARE: firmware, TargetKind.HOST: live, TargetKind.DECLARATION: decl}
@@ -176,14 +185,56 @@ def _running(
             broker.stop()
 
 
+def _network(choice: str, echo: Callable[[str], None]) -> tuple[VirtualLan | None, str]:
+    """The virtual LAN to run the devices on, or None for loopback; and the line that says which."""
+    if choice not in ("auto", "lan", "loopback"):
+        raise UsageError(
+            f"--network: {choice!r} is not auto, lan or loopback", diagnostics="use --network auto"
+        )
+    reason = None if choice == "loopback" else unavailable_reason()
+    if choice == "loopback" or reason is not None:
+        if choice == "lan":
+            raise UsageError(f"--network lan: {reason}", diagnostics="run as root, or use --network loopback")
+        why = "as asked" if choice == "loopback" else f"no virtual LAN here: {reason}"
+        return None, f"loopback addresses of this machine ({why})"
+    lan = VirtualLan()
+    where = (
+        f"a virtual LAN {lan.subnet_v4} / {lan.subnet_v6}: one network namespace per device, "
+        f"assessed from this machine over bridge {lan.bridge}"
+    )
+    return lan, where
+
+
 def run_demo(
     out: Path,
     *,
     profile: str = DEFAULT_PROFILE,
     echo: Callable[[str], None] = print,
     check_timeout: float = 60.0,
+    network: str = "auto",
 ) -> DemoResult:
-    """Run the whole demo into ``out`` (created; an existing demo output there is replaced)."""
+    """Run the whole demo into ``out`` (created; an existing demo output there is replaced).
+
+    ``network``: ``auto`` runs the devices on a virtual LAN where namespaces can be made (root)
+    and on loopback otherwise; ``lan`` and ``loopback`` insist on one.
+    """
+    lan, where = _network(network, echo)
+    try:
+        return _run_demo(out, profile=profile, echo=echo, check_timeout=check_timeout, lan=lan, where=where)
+    finally:
+        if lan is not None:
+            lan.close()
+
+
+def _run_demo(
+    out: Path,
+    *,
+    profile: str,
+    echo: Callable[[str], None],
+    check_timeout: float,
+    lan: VirtualLan | None,
+    where: str,
+) -> DemoResult:
     started = time.monotonic()
     out = out.resolve()
     if out.exists() and not out.is_dir():
@@ -225,11 +276,20 @@ def run_demo(
             f"thermostat-{SECURE_UPDATE_VERSION}-secure",
         )
         maker.release(update.tarball, SECURE_UPDATE_VERSION, security_version=2)
-        with serve_in_thread(maker.repo.public_dir) as repo_server:
-            update_url = f"http://127.0.0.1:{repo_server.server_address[1]}"
-            secure_addr = loopback_address(2)
-            legacy_addr = loopback_address(3, avoid={secure_addr})
-            broker = start_broker(maker, work / "broker")
+        # On the LAN the manufacturer's services listen on the bridge's address, where the devices'
+        # namespaces reach them; on loopback, on 127.0.0.1.
+        service_host = lan.gateway_v4 if lan is not None else "127.0.0.1"
+        echo(f"devices run on {where}")
+        with serve_in_thread(maker.repo.public_dir, host=service_host) as repo_server:
+            update_url = f"http://{service_host}:{repo_server.server_address[1]}"
+            hosts = {}
+            if lan is not None:
+                hosts = {"secure": lan.add_host("secure"), "legacy": lan.add_host("legacy")}
+                secure_addr, legacy_addr = hosts["secure"].ipv4, hosts["legacy"].ipv4
+            else:
+                secure_addr = loopback_address(2)
+                legacy_addr = loopback_address(3, avoid={secure_addr})
+            broker = start_broker(maker, work / "broker", host=service_host)
             if broker is None:
                 echo("mosquitto is not installed: the secure unit runs without telemetry")
             else:
@@ -252,18 +312,29 @@ def run_demo(
             processes: list[DeviceProcess] = []
             subscriber = _Subscriber(maker, broker) if broker else None
             with _running(processes, broker, subscriber):
-                processes.append(
-                    start_device("secure", secure_addr, work / "devices" / "secure", serial="ST100-000042")
-                )
-                processes.append(
-                    start_device("legacy", legacy_addr, work / "devices" / "legacy", serial="ST100-000007")
-                )
+                for name, addr, serial in (
+                    ("secure", secure_addr, "ST100-000042"),
+                    ("legacy", legacy_addr, "ST100-000007"),
+                ):
+                    wrap = hosts[name].command if name in hosts else None
+                    if lan is not None:
+                        lan.check_route(addr)
+                    processes.append(
+                        start_device(name, addr, work / "devices" / name, serial=serial, wrap=wrap)
+                    )
                 results: dict[str, BuildResult] = {}
                 for proc in processes:
                     build = Build(proc.build)
                     echo(f"{build.value}: running on {proc.address} {proc.ports}; assessing it")
                     decl = declarations[build]
-                    assessment = _assess(images[build].tarball, proc.address, decl, profile, check_timeout)
+                    assessment = _assess(
+                        images[build].tarball,
+                        proc.address,
+                        decl,
+                        profile,
+                        check_timeout,
+                        full=lan is not None,
+                    )
                     report_dir = out / build.value
                     reports = write_reports(assessment, report_dir, list(FORMATS))
                     (report_dir / "product.yaml").write_text(yaml.safe_dump(decl, sort_keys=False))
@@ -288,7 +359,16 @@ def run_demo(
         )
         + "\n"
     )
-    return DemoResult(out, results, label, time.monotonic() - started, telemetry, secure_state)
+    return DemoResult(
+        out,
+        results,
+        label,
+        time.monotonic() - started,
+        telemetry,
+        secure_state,
+        where,
+        None if lan is None else lan.bridge,
+    )
 
 
 def comparison_rows(result: DemoResult) -> list[list[str]]:
