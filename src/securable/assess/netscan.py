@@ -19,6 +19,7 @@ firewall that drops it look the same.
 
 from __future__ import annotations
 
+import _socket
 import asyncio
 import collections
 import errno
@@ -31,6 +32,7 @@ import time
 import xml.etree.ElementTree as ET  # parses nmap's XML from our own subprocess only
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from securable.errors import UsageError
 
@@ -74,8 +76,9 @@ DEFAULT_UDP_PORTS: tuple[int, ...] = (53, 69, 123, 161, 1900, 5353, 5683, 5684)
 """UDP ports probed by default: DNS, TFTP, NTP, SNMP, SSDP/UPnP, mDNS, CoAP and CoAP over DTLS."""
 
 
-@dataclass(frozen=True)
-class PortState:
+class PortState(NamedTuple):
+    """One port's state. A named tuple, not a dataclass: a full sweep makes 65535 of them."""
+
     port: int
     state: str  # "open" | "closed" | "filtered" (no answer) | "unreachable" (ICMP) | "not-probed"
 
@@ -242,14 +245,11 @@ _REFUSED = {errno.ECONNREFUSED, errno.ECONNRESET}
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN, errno.EACCES}
 
 
+_STATES = {0: "open"} | dict.fromkeys(_REFUSED, "closed") | dict.fromkeys(_UNREACHABLE, "unreachable")
+
+
 def _state_of(err: int) -> str:
-    if err == 0:
-        return "open"
-    if err in _REFUSED:
-        return "closed"
-    if err in _UNREACHABLE:
-        return "unreachable"
-    return "filtered"
+    return _STATES.get(err, "filtered")
 
 
 def check_bounds(limit: int, rate: float | None, timeout: float) -> None:
@@ -281,68 +281,114 @@ def sweep(
     """
     check_bounds(limit, rate, timeout)
     wanted = sorted(set(ports))
-    lead = [p for p in dict.fromkeys(first) if p in set(wanted)]
-    order = lead + [p for p in wanted if p not in set(lead)]
+    wanted_set = set(wanted)
+    lead = [p for p in dict.fromkeys(first) if p in wanted_set]
+    lead_set = set(lead)
+    order = lead + [p for p in wanted if p not in lead_set]
     family = _family(host)
+    kind = socket.SOCK_STREAM | socket.SOCK_NONBLOCK
+    scoped = "%" in host
     states: dict[int, str] = {}
-    inflight: dict[int, tuple[socket.socket, int]] = {}
-    expiry: collections.deque[tuple[float, int, socket.socket]] = collections.deque()
+    inflight: dict[int, tuple[_socket.socket, int]] = {}
+    expiry: collections.deque[tuple[float, int, tuple[_socket.socket, int]]] = collections.deque()
     poller = select.epoll()
     interval = 0.0 if rate is None else 1.0 / rate
-    next_start = time.monotonic()
-    index = 0
+    clock = time.monotonic
+    next_start = clock()
+    index, total = 0, len(order)
     answered = False
     gave_up = False
+    in_progress, aborted = errno.EINPROGRESS, errno.ECONNABORTED
+    watch = select.EPOLLOUT | select.EPOLLERR
+    trouble = select.EPOLLERR | select.EPOLLHUP
+    sol, so_error = socket.SOL_SOCKET, socket.SO_ERROR
 
     def finish(fd: int, state: str) -> None:
         nonlocal answered
         sock, port = inflight.pop(fd)
-        poller.unregister(fd)
-        sock.close()
+        sock.close()  # closing the descriptor also takes it out of the epoll set: no epoll_ctl
         states[port] = state
-        answered = answered or state in ("open", "closed")
+        if state == "open" or state == "closed":
+            answered = True
+
+    def may_start(now: float) -> bool:
+        nonlocal gave_up
+        if index >= total or now < next_start:
+            return False
+        if silence is not None and not answered and len(states) >= silence:
+            gave_up = True
+            return False
+        return True
 
     try:
-        while index < len(order) or inflight:
-            now = time.monotonic()
-            while index < len(order) and len(inflight) < limit and now >= next_start:
-                if silence is not None and not answered and len(states) >= silence and states:
-                    gave_up = True
-                    break
+        while index < total or inflight:
+            now = clock()
+            # The C socket type: the Python wrapper's __init__ costs more than the connect.
+            while len(inflight) < limit and may_start(now):
                 port = order[index]
                 index += 1
-                next_start = max(next_start + interval, now - 0.01) if interval else now
-                sock = socket.socket(family, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
-                err = sock.connect_ex(_sockaddr(host, port))
-                if err == errno.EINPROGRESS:
+                if interval:
+                    next_start = max(next_start + interval, now - 0.01)
+                sock = _socket.socket(family, kind)
+                err = sock.connect_ex(_sockaddr(host, port) if scoped else (host, port))
+                if err == in_progress:
                     fd = sock.fileno()
-                    inflight[fd] = (sock, port)
-                    poller.register(fd, select.EPOLLOUT | select.EPOLLERR)
-                    expiry.append((now + timeout, fd, sock))
+                    entry = (sock, port)
+                    inflight[fd] = entry
+                    poller.register(fd, watch)
+                    expiry.append((now + timeout, fd, entry))
                 else:
                     sock.close()
-                    states[port] = _state_of(err)
-                    answered = answered or states[port] in ("open", "closed")
+                    state = _STATES.get(err, "filtered")
+                    states[port] = state
+                    if state == "open" or state == "closed":
+                        answered = True
             if gave_up:
                 break
             wait = expiry[0][0] - now if expiry else 0.0
-            if index < len(order) and len(inflight) < limit:
+            if index < total and len(inflight) < limit:
                 wait = min(wait, next_start - now) if expiry else next_start - now
-            for fd, _ev in poller.poll(max(0.0, wait), 1024):
-                if fd in inflight:
-                    sock = inflight[fd][0]
-                    finish(fd, _state_of(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
-            now = time.monotonic()
-            while expiry and (expiry[0][1] not in inflight or inflight[expiry[0][1]][0] is not expiry[0][2]):
-                expiry.popleft()
-            while expiry and expiry[0][0] <= now:
-                _deadline, fd, _sock = expiry.popleft()
-                if fd in inflight and inflight[fd][0] is _sock:
-                    finish(fd, "filtered")
-                while expiry and (
-                    expiry[0][1] not in inflight or inflight[expiry[0][1]][0] is not expiry[0][2]
-                ):
+            for fd, event in poller.poll(max(0.0, wait), 1024):
+                current = inflight.get(fd)
+                if current is None:
+                    continue
+                sock, port = current
+                # Writable without an error: connected. Otherwise ask why (refused or unreachable).
+                err = sock.getsockopt(sol, so_error) if event & trouble else 0
+                state = _STATES.get(err, "filtered")
+                if state != "closed" or not may_start(now):
+                    finish(fd, state)
+                    continue
+                # Refused: the socket is back in the CLOSE state, and Linux lets it connect again
+                # (the first connect() only reports the old attempt's end, ECONNABORTED, and
+                # resets the socket). Reusing it for the next port saves a socket(), a close()
+                # and an epoll_ctl() per closed port, which is most of a full sweep.
+                states[port] = state
+                answered = True
+                port = order[index]
+                index += 1
+                if interval:
+                    next_start = max(next_start + interval, now - 0.01)
+                target = _sockaddr(host, port) if scoped else (host, port)
+                err = sock.connect_ex(target)
+                if err == aborted:
+                    err = sock.connect_ex(target)
+                entry = (sock, port)
+                inflight[fd] = entry
+                if err == in_progress:
+                    expiry.append((now + timeout, fd, entry))
+                else:
+                    finish(fd, _STATES.get(err, "filtered"))
+            now = clock()
+            while expiry:
+                deadline, fd, entry = expiry[0]
+                if inflight.get(fd) is not entry:
+                    expiry.popleft()  # finished already (its descriptor may be reused since)
+                elif deadline <= now:
                     expiry.popleft()
+                    finish(fd, "filtered")
+                else:
+                    break
     finally:
         for fd in list(inflight):
             finish(fd, "filtered")
@@ -526,9 +572,10 @@ def nmap_open_ports(host: str, ports: Iterable[int], *, timeout: float = 120.0) 
     exe = shutil.which("nmap")
     if exe is None:
         return None
-    plist = ",".join(str(p) for p in sorted(set(ports)))
+    plist = _ranges(sorted(set(ports)))
+    family = ["-6"] if ":" in host else []
     proc = subprocess.run(
-        [exe, "-sT", "-n", "-Pn", "-T4", "-p", plist, "-oX", "-", host],
+        [exe, *family, "-sT", "-n", "-Pn", "-T4", "-p", plist, "-oX", "-", host],
         capture_output=True,
         timeout=timeout,
         check=False,
