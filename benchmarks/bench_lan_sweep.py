@@ -96,9 +96,8 @@ def demo_on_lan() -> None:
     for name, build in result.builds.items():
         seconds = build.assessment.duration
         goal = "  (goal < 15 s)" if name == "secure" else ""
-        print(
-            f"  {name:6} build: full assessment (firmware, 65535 TCP + UDP ports, declaration) {seconds:5.1f} s{goal}"
-        )
+        what = "full assessment (firmware, 65535 TCP + UDP ports, declaration)"
+        print(f"  {name:6} build: {what} {seconds:5.1f} s{goal}")
     print(f"  whole demo: {result.seconds:.1f} s")
 
 
