@@ -179,6 +179,6 @@ def test_the_report_notes_say_what_was_probed_from_where_and_when() -> None:
     host = LiveHost("localhost", "tcp:40000", probe=FakeProbe(), login_attempts=False)
     assert host.open_ports() == []
     notes = "\n".join(host.notes)
-    assert "host name 'localhost'" in notes and "from 127.0.0.1" in notes or "from ::1" in notes
+    assert ("host name 'localhost'" in notes and "from 127.0.0.1" in notes) or "from ::1" in notes
     assert "probes from 20" in notes and "ports: tcp:40000" in notes
     assert "login attempts and state-changing probes switched off" in notes
