@@ -201,3 +201,38 @@ def test_silent_and_endless_services_are_identified_within_their_deadline(
     assert target.open_ports() == [8081]
     assert target.service(8081).service in ("unknown", "http")
     assert not [c.id for c in result.checks if c.status != "ok"]
+
+
+def _names(*argv: str) -> str:
+    return subprocess.run(["ip", *argv], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_lan_is_torn_down_even_when_the_block_fails() -> None:
+    with pytest.raises(RuntimeError, match="a test failed here"), netlab.VirtualLan() as doomed:
+        host = doomed.add_host("doomed")
+        sleeper = host.spawn(["sleep", "300"])
+        raise RuntimeError("a test failed here")
+    assert sleeper.poll() is not None, "the process inside was stopped"
+    assert host.namespace not in _names("netns", "list")
+    assert doomed.bridge not in _names("-o", "link") and host.veth not in _names("-o", "link")
+
+
+def test_the_cli_says_an_absent_host_did_not_answer_and_finishes(
+    lan: netlab.VirtualLan, tmp_path: Path
+) -> None:
+    import json
+
+    from securable._cli import main
+
+    address = lan.unused_address()
+    lan.check_route(address)
+    try:
+        main(["assess", "--host", address, "--out", str(tmp_path), "--format", "json", "--timeout", "60"])
+    except SystemExit as exc:
+        assert exc.code in (0, 1, None)
+    report = json.loads((tmp_path / "report.json").read_text())
+    messages = [f["message"] for f in report["findings"] if f["check"] == "net.ports.undeclared"]
+    assert any("host did not answer" in m for m in messages), messages
+    host = next(t for t in report["targets"] if t["kind"] == "host")
+    assert any(lan.bridge in n for n in host["notes"])
+    assert all(c["status"] == "ok" for c in report["checks"])

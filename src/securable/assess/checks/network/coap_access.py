@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 
 from securable.assess.check import HostCheck, NotApplicable, Remediation
+from securable.assess.checks.network._common import udp_service_absent
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import CoapResponse, LiveHost
 
@@ -69,13 +70,7 @@ class CoapAccessCheck(HostCheck):
     )
 
     def applies(self, target: LiveHost) -> NotApplicable | None:
-        state = target.udp_state(COAP_PORT)
-        here = Location(host=target.address)
-        if state is None:
-            return NotApplicable("UDP port 5683 (CoAP) is not assessed", location=here)
-        if state == "closed":
-            return NotApplicable("UDP port 5683 (CoAP) is closed", location=here)
-        return None
+        return udp_service_absent(target, COAP_PORT, "CoAP")
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
         where = Location(host=target.address, port=COAP_PORT, service="coap")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from securable.assess.check import HostCheck, NotApplicable, Remediation
+from securable.assess.checks.network._common import udp_service_absent
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, MdnsService
 
@@ -46,10 +47,11 @@ class MdnsServicesCheck(HostCheck):
     )
 
     def applies(self, target: LiveHost) -> NotApplicable | None:
-        here = Location(host=target.address)
-        if target.udp_state(MDNS_PORT) is None:
-            return NotApplicable("UDP port 5353 (mDNS) is not assessed", location=here)
+        absent = udp_service_absent(target, MDNS_PORT, "mDNS")
+        if absent is not None:
+            return absent
         if target.mdns_services is None:
+            here = Location(host=target.address)
             return NotApplicable("the device does not answer mDNS queries on UDP port 5353", location=here)
         return None
 

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from securable.assess.check import HostCheck, NotApplicable, Remediation
+from securable.assess.checks.network._common import udp_service_absent
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost, SnmpAnswer
 
@@ -56,14 +57,7 @@ class SnmpAccessCheck(HostCheck):
     )
 
     def applies(self, target: LiveHost) -> NotApplicable | None:
-        state = target.udp_state(SNMP_PORT)
-        if state is None:
-            return NotApplicable(
-                "UDP port 161 (SNMP) is not assessed", location=Location(host=target.address)
-            )
-        if state == "closed":
-            return NotApplicable("UDP port 161 (SNMP) is closed", location=Location(host=target.address))
-        return None
+        return udp_service_absent(target, SNMP_PORT, "SNMP")
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
         where = Location(host=target.address, port=SNMP_PORT, service="snmp")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from securable.assess.check import HostCheck, NotApplicable, Remediation
+from securable.assess.checks.network._common import udp_service_absent
 from securable.assess.model import Finding, Location, Severity, Verdict
 from securable.assess.targets.host import LiveHost
 from securable.assess.targets.host.upnp import igd_control_answer
@@ -37,10 +38,11 @@ class UpnpIgdControlCheck(HostCheck):
     )
 
     def applies(self, target: LiveHost) -> NotApplicable | None:
-        here = Location(host=target.address)
-        if target.udp_state(SSDP_PORT) is None:
-            return NotApplicable("UDP port 1900 (SSDP) is not assessed", location=here)
+        absent = udp_service_absent(target, SSDP_PORT, "SSDP")
+        if absent is not None:
+            return absent
         if target.upnp_device is None:
+            here = Location(host=target.address)
             return NotApplicable("the device does not answer SSDP M-SEARCH on UDP port 1900", location=here)
         return None
 
