@@ -416,7 +416,7 @@ async def sweep_async(
 @dataclass(frozen=True)
 class UdpState:
     port: int
-    state: str  # "open" | "open|filtered" | "closed"
+    state: str  # "open" | "open|filtered" | "closed" | "unreachable" (ICMP host or network unreachable)
     reply: bytes = field(default=b"", repr=False)  # the first datagram the port sent back
 
 
@@ -510,7 +510,8 @@ def udp_sweep(
                     sock.connect(_sockaddr(host, port))
                 except OSError as exc:
                     sock.close()
-                    states[port] = UdpState(port, "closed" if exc.errno in _REFUSED else "open|filtered")
+                    refused = exc.errno in _REFUSED
+                    states[port] = UdpState(port, "closed" if refused else "unreachable")
                     continue
                 data = (payloads or {}).get(port, udp_payload(host, port))
                 socks[sock.fileno()] = (sock, port, data)
@@ -559,7 +560,8 @@ def _udp_done(
     port: int,
     err: int | None,
 ) -> None:
-    states[port] = UdpState(port, "closed" if err in _REFUSED else "open|filtered")
+    state = "closed" if err in _REFUSED else "unreachable" if err in _UNREACHABLE else "open|filtered"
+    states[port] = UdpState(port, state)
     poller.unregister(fd)
     socks.pop(fd)[0].close()
 

@@ -184,7 +184,7 @@ class LiveHost:
 
     @fact
     def udp_states(self) -> Mapping[int, str]:
-        """UDP port → ``open`` | ``open|filtered`` | ``closed`` for the assessed UDP ports."""
+        """UDP port → ``open`` | ``open|filtered`` | ``closed`` | ``unreachable``, for the assessed ones."""
         if not self.udp_ports:
             return MappingProxyType({})
         self._mark_probing()
