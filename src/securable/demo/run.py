@@ -185,7 +185,7 @@ def _running(
             broker.stop()
 
 
-def _network(choice: str, echo: Callable[[str], None]) -> tuple[VirtualLan | None, str]:
+def _network(choice: str) -> tuple[VirtualLan | None, str]:
     """The virtual LAN to run the devices on, or None for loopback; and the line that says which."""
     if choice not in ("auto", "lan", "loopback"):
         raise UsageError(
@@ -218,7 +218,7 @@ def run_demo(
     ``network``: ``auto`` runs the devices on a virtual LAN where namespaces can be made (root)
     and on loopback otherwise; ``lan`` and ``loopback`` insist on one.
     """
-    lan, where = _network(network, echo)
+    lan, where = _network(network)
     try:
         return _run_demo(out, profile=profile, echo=echo, check_timeout=check_timeout, lan=lan, where=where)
     finally:
