@@ -1,4 +1,4 @@
-"""Port sweep speed: securable's asyncio connect sweep against a sequential blocking
+"""Port sweep speed: securable's epoll connect sweep against a sequential blocking
 ``socket.connect_ex`` loop over the same ports in the same run (and ``nmap -sT`` where installed).
 
 Two scenarios, both with listeners this script starts on 127.0.0.1 in ranges that never include
@@ -187,7 +187,7 @@ def main() -> None:
     print(f"ports {lo}-{hi} ({len(ports)}), {len(expected)} listeners, best of {args.repeat}")
     if others:
         print(f"  (also open, not ours: {others})")
-    print(f"  asyncio sweep (limit {netscan.DEFAULT_HOST_LIMIT}): {t_sweep * 1000:8.1f} ms")
+    print(f"  epoll sweep (limit  {netscan.DEFAULT_HOST_LIMIT}): {t_sweep * 1000:8.1f} ms")
     print(f"  sequential connect_ex loop:       {t_seq * 1000:8.1f} ms")
     print(f"  ratio sequential/sweep:           {t_seq / t_sweep:8.2f}x")
     if nm is None:
@@ -214,7 +214,7 @@ def main() -> None:
     print(
         f"{len(silent_ports)} filtered ports (no answer), timeout {timeout} s; {n_filtered} reported filtered"
     )
-    print(f"  asyncio sweep:                    {t_sweep2 * 1000:8.1f} ms")
+    print(f"  epoll sweep:                      {t_sweep2 * 1000:8.1f} ms")
     print(f"  sequential connect_ex loop:       {t_seq2 * 1000:8.1f} ms")
     print(f"  ratio sequential/sweep:           {t_seq2 / t_sweep2:8.2f}x")
     if args.assess:

@@ -32,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "demo": {"catalog", "device", "assess"},
     "_cli": set(HALVES),
     "errors": set(),
+    "netlab": set(),
 }
 WEB_FRAMEWORKS = {"fastapi", "starlette", "flask", "django", "litestar", "uvicorn", "aiohttp"}
 

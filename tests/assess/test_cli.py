@@ -225,6 +225,62 @@ def test_host_assessment_end_to_end(tmp_path: Path, manifest: Path) -> None:
     assert all(c["status"] == "ok" for c in report["checks"]), report["checks"]
 
 
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("224.0.0.251", "multicast"),
+        ("255.255.255.255", "broadcast"),
+        ("0.0.0.0", "unspecified"),
+        ("198.18.0.0/24", "network address"),
+        ("no-such-device.invalid", "does not resolve"),
+    ],
+)
+def test_hosts_that_are_no_single_device_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], host: str, message: str
+) -> None:
+    assert cli(["assess", "--host", host, "--ports", "40000", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) <= 2 and message in err[0], err  # the error line, and its fix
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_help_lists_the_active_steps_and_the_switch_that_stops_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli(["assess", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for phrase in ("--no-login-attempts", "default-credential logins", "SNMP community", "CoAP write-back",
+                   "--concurrency", "--max-rate", "tcp:1-65535,udp:161,1900,5353,5683"):  # fmt: skip
+        assert phrase in text, phrase
+
+
+@pytest.mark.integration
+def test_each_of_several_hosts_gets_its_own_report_set(tmp_path: Path, manifest: Path) -> None:
+    if load_live_host_class() is None:
+        pytest.skip("the network target is not installed")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as v4, socket.socket(socket.AF_INET6) as v6:
+        v4.bind(("127.0.0.1", 0))
+        v6.bind(("::1", 0))
+        v4.listen()
+        v6.listen()
+        ports = f"tcp:{v4.getsockname()[1]},{v6.getsockname()[1]}"
+        out = tmp_path / "o"
+        code = cli(
+            ["assess", "--host", "127.0.0.1", "--host", "::1", "--ports", ports, "--no-login-attempts",
+             "--concurrency", "8", "--max-rate", "500", "--manifest", str(manifest), "--out", str(out),
+             "--format", "json"]
+        )  # fmt: skip
+    assert code in (0, 1)
+    for folder, address in (("host-127.0.0.1", "127.0.0.1"), ("host-__1", "::1")):
+        report = json.loads((out / folder / "report.json").read_text())
+        host = next(t for t in report["targets"] if t["kind"] == "host")
+        assert host["ref"] == address
+        notes = " ".join(host["notes"])
+        assert f"probed {address} from" in notes and "probes from 20" in notes
+        assert "at most 8 connections in flight, started at 500/s" in notes
+        assert "login attempts and state-changing probes switched off" in notes
+
+
 def test_hostile_tar_through_the_cli_writes_safe_reports(tmp_path: Path, manifest: Path) -> None:
     import tarfile
 

@@ -1,4 +1,5 @@
-"""`securable demo` end to end: both builds start on loopback, are assessed, and are stopped.
+"""`securable demo` end to end: both builds start (on a virtual LAN as root, else on loopback), are
+assessed, and are stopped.
 
 The secure build must come out without a failing requirement and the legacy build must fail
 the requirements its classic flaws break — otherwise either the device kit or the checks are
@@ -7,12 +8,15 @@ not doing their job.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from securable import netlab
 from securable.assess.model import Verdict
 from securable.demo.image import Build, build_rootfs, pack
 from securable.demo.run import DemoResult, comparison_rows, run_demo
@@ -143,7 +147,24 @@ def test_owner_reads_an_intact_state_and_a_confirmed_update(demo: DemoResult) ->
 
 
 @pytest.mark.integration
+def test_the_demo_says_where_the_devices_ran(demo: DemoResult) -> None:
+    if netlab.unavailable_reason() is None:
+        assert demo.lan_bridge is not None and demo.network.startswith("a virtual LAN 198.1")
+        for build in demo.builds.values():
+            assert ipaddress.ip_address(build.address) in netlab.IPV4_RANGE
+    else:
+        assert demo.lan_bridge is None and demo.network.startswith("loopback")
+
+
+@pytest.mark.integration
 def test_everything_started_is_stopped(demo: DemoResult) -> None:
+    if demo.lan_bridge is not None:
+        # The LAN is gone: probing its addresses now would leave the machine, so look instead.
+        links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
+        spaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+        tag = demo.lan_bridge.removeprefix("slb")
+        assert demo.lan_bridge not in links and f"securable-{tag}-" not in spaces
+        return
     for build in demo.builds.values():
         for port in build.ports.values():
             with socket.socket() as sock:

@@ -21,6 +21,7 @@ from securable._cli.firmware_open import open_firmware
 from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable._cli.summary import failure_lines, progress_line
+from securable.assess import netscan
 from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import TargetKind
 from securable.assess.registry import all_checks
@@ -30,49 +31,16 @@ from securable.catalog import DEFAULT_PROFILE, load_catalog
 from securable.errors import UsageError, VulnDBError
 
 ALL_FORMATS = ",".join(FORMATS)
-MAX_PORT = 65535
-
-
-def _port(text: str, part: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(
-            f"--ports: '{part}' is not a port or a range", diagnostics="use e.g. --ports 22,80,8000-8010"
-        ) from None
-    if value > MAX_PORT:
-        raise UsageError(
-            f"--ports: '{part}' goes above {MAX_PORT}, the highest port",
-            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
-        )
-    if value < 1:
-        raise UsageError(
-            f"--ports: '{part}' includes {value}, but ports start at 1",
-            diagnostics=f"ports are 1-{MAX_PORT}; all of them: --ports 1-{MAX_PORT}",
-        )
-    return value
 
 
 def parse_ports(text: str) -> tuple[int, ...]:
-    """``"22,80,8000-8010"`` → sorted unique ports; raises :class:`UsageError` naming the bad part."""
-    ports: set[int] = set()
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if "-" in part:
-            low_text, high_text = part.split("-", 1)
-            low, high = _port(low_text, part), _port(high_text, part)
-            if low > high:
-                raise UsageError(
-                    f"--ports: '{part}' is a reversed range",
-                    diagnostics=f"write the lower port first: --ports {high}-{low}",
-                )
-            ports.update(range(low, high + 1))
-        else:
-            ports.add(_port(part, part))
-    if not ports:
-        raise UsageError(f"--ports: '{text}' names no port", diagnostics="use e.g. --ports 22,80,443")
-    return tuple(sorted(ports))
+    """The TCP ports of a ``--ports`` list (see :func:`securable.assess.netscan.parse_port_spec`)."""
+    return netscan.parse_port_spec(text).tcp
+
+
+def _host_folder(host: str) -> str:
+    """A folder name for one host's reports: the address or name, ``:`` and ``%`` replaced."""
+    return "host-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in host.strip("[]"))
 
 
 def parse_formats(text: str) -> list[str]:
@@ -148,7 +116,7 @@ def _assess_product(
     declaration: Declaration,
     firmware: Path | None,
     host: str | None,
-    ports: tuple[int, ...] | None,
+    ports: Any,
     options: EngineOptions,
     catalog: Any,
     vulndb: Path | None,
@@ -157,6 +125,7 @@ def _assess_product(
     web: Any = None,
     web_limits: Any = None,
     backends: tuple[str, ...] = (),
+    live_bounds: dict[str, Any] | None = None,
 ) -> Any:
     """Every component the declaration (and the flags) say how to reach, then one product verdict."""
     from securable.assess.product import component_targets, run_product
@@ -199,10 +168,12 @@ def _assess_product(
         primary = next((p for p in plans if p.component.kind == "device"), plans[0])
     declared = declared_interfaces_from(declaration)
 
+    bounds = live_bounds or {}
+
     def open_host(plan: Any) -> Any:
         if plan.component is primary.component:
-            return _live_host_class()(plan.host, plan.ports, declared_interfaces=declared)
-        return _live_host_class()(plan.host, plan.ports)
+            return _live_host_class()(plan.host, plan.ports, declared_interfaces=declared, **bounds)
+        return _live_host_class()(plan.host, plan.ports, **bounds)
 
     for plan in plans:
         if not plan.runnable:
@@ -276,10 +247,42 @@ def assess(
         "needs sasquatch and encrypted images their key: such chunks are reported, not opened. Every "
         "root filesystem found is assessed; if none is found the firmware requirements are inconclusive.",
     ),
-    host: str | None = typer.Option(
-        None, "--host", help="Address of a live device to probe (e.g. 127.0.0.1)."
+    hosts: list[str] | None = typer.Option(
+        None,
+        "--host",
+        metavar="ADDR",
+        help="A live device to probe: IPv4 or IPv6 address or host name. Repeatable: each host gets "
+        "its own report set in OUT/<host>/.",
     ),
-    ports: str | None = typer.Option(None, "--ports", help="Ports to probe on --host, e.g. 22,80,8000-8010."),
+    ports: str | None = typer.Option(
+        None,
+        "--ports",
+        help="Ports to probe on --host: numbers and ranges, 'tcp:' or 'udp:' switching the protocol "
+        "for what follows, bare numbers TCP, e.g. tcp:1-65535,udp:161,1900,5353,5683. "
+        f"Default: every TCP port and UDP {','.join(map(str, netscan.DEFAULT_UDP_PORTS))}.",
+    ),
+    no_login_attempts: bool = typer.Option(
+        False,
+        "--no-login-attempts",
+        help="Make no active step that could lock an account or change the device. Otherwise "
+        "these run, each within --attempt-budget per service: default-credential logins on SSH, "
+        "telnet, MQTT and HTTP; SNMP community and SNMPv3 user guesses; CoAP write-back probes "
+        "(PUT of the value just read, guarded by an If-Match the resource cannot have).",
+    ),
+    attempt_budget: int = typer.Option(
+        10, "--attempt-budget", help="At most this many login attempts per service.", min=1
+    ),
+    concurrency: int = typer.Option(
+        netscan.DEFAULT_HOST_LIMIT,
+        "--concurrency",
+        help="Connections (and UDP probes) in flight to the device at once.",
+        min=1,
+    ),
+    max_rate: float = typer.Option(
+        netscan.DEFAULT_RATE,
+        "--max-rate",
+        help="Connection attempts started per second (lower it for a fragile device, e.g. 200).",
+    ),
     manifest: Path | None = typer.Option(None, "--manifest", help="The product declaration (product.yaml)."),
     app: Path | None = typer.Option(
         None, "--app", help="The companion app's Android package (.apk), read statically."
@@ -339,7 +342,53 @@ def assess(
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --list-checks: machine-readable output."),
 ) -> None:
-    """Assess a firmware image, a live host and/or a declaration; write reports; exit 1 on a failure."""
+    """Assess a firmware image, a live host and/or a declaration; write reports; exit 1 on a failure.
+
+    A live host is probed from this machine: a TCP connect sweep, UDP probes, service
+    identification, TLS and SSH handshakes, HTTP requests, and the login attempts and write-back
+    probes that --no-login-attempts switches off. Assess only devices you are allowed to test.
+    """
+    given = dict(locals())  # every option as given: one run per host passes them on
+    host_list = list(dict.fromkeys(hosts or []))
+    if max_rate <= 0:
+        raise UsageError(
+            f"--max-rate: {max_rate} is not positive", diagnostics="give attempts per second, e.g. 500"
+        )
+    if len(host_list) > 1 and (bundle is not None or baseline is not None):
+        raise UsageError(
+            "--bundle and --baseline take one --host",
+            diagnostics="assess one device per run when bundling evidence or comparing with a baseline",
+        )
+    if len(host_list) > 1:
+        if out is None:
+            raise UsageError(
+                "--out is missing", diagnostics="name a folder for the reports, e.g. --out reports/"
+            )
+        out_dir = out
+        worst = 0
+        for one in host_list:
+            sub = out_dir / _host_folder(one)
+            sys.stdout.write(f"host {one}: reports in {sub}\n")
+            try:
+                assess(
+                    **{
+                        **given,
+                        "hosts": [one],
+                        "out": sub,
+                        "baseline": None,
+                        "bundle": None,
+                        "sign_key": None,
+                        "bundle_documents": False,
+                        "list_checks": False,
+                        "as_json": False,
+                    }
+                )
+            except SystemExit as exc:
+                worst = max(worst, int(exc.code or 0))
+        if worst:
+            raise SystemExit(worst)
+        return
+    host = host_list[0] if host_list else None
     if list_checks:
         _list_checks(as_json)
         return
@@ -388,13 +437,19 @@ def assess(
     report_formats = parse_formats(formats)
     if "mud" in report_formats and manifest is None:
         raise UsageError("--format mud needs --manifest", diagnostics="add --manifest product.yaml")
-    port_list = parse_ports(ports) if ports is not None else None
+    port_spec = netscan.parse_port_spec(ports) if ports is not None else None
     catalog = load_catalog()
     catalog.profile(profile)  # unknown profile: exit 2 before any slow work
     from securable.assess.bundle import collect_firmware, signer_from_pem, write_bundle
     from securable.assess.decisions import apply_decisions, load_decisions, summary_lines
     from securable.assess.diff import baseline_from_report, diff_reports, load_report
 
+    live_bounds: dict[str, Any] = {
+        "attempt_budget": attempt_budget,
+        "login_attempts": not no_login_attempts,
+        "concurrency": concurrency,
+        "rate": max_rate,
+    }
     loaded = load_decisions(decisions) if decisions is not None else None
     base_report = load_report(baseline) if baseline is not None else None
     signer = signer_from_pem(sign_key) if bundle is not None and sign_key is not None else None
@@ -414,7 +469,7 @@ def assess(
                 declaration,
                 firmware,
                 host,
-                port_list,
+                port_spec,
                 options,
                 catalog,
                 vulndb,
@@ -423,6 +478,7 @@ def assess(
                 web_target,
                 web_limits,
                 named_backends,
+                live_bounds,
             )
         finally:
             if web_target is not None:
@@ -434,7 +490,7 @@ def assess(
         with contextlib.ExitStack() as stack:
             targets: dict[TargetKind, Any] = {}
             if host is not None:
-                target = _live_host_class()(host, port_list)
+                target = _live_host_class()(host, port_spec, **live_bounds)
                 if hasattr(target, "close"):
                     stack.callback(target.close)
                 targets[TargetKind.HOST] = target

@@ -15,6 +15,12 @@ from securable.demo.run import comparison_rows, run_demo
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for images, reports and labels."),
     profile: str = typer.Option(DEFAULT_PROFILE, "--profile", help="Profile to assess against."),
+    network: str = typer.Option(
+        "auto",
+        "--network",
+        help="Where the devices run: 'lan' (a virtual LAN of network namespaces, needs root), "
+        "'loopback', or 'auto' (the LAN where possible).",
+    ),
 ) -> None:
     """Build, start and assess the demo thermostat's secure and legacy builds side by side."""
 
@@ -22,7 +28,7 @@ def demo(
         sys.stderr.write(f"securable demo: {line}\n")
         sys.stderr.flush()
 
-    result = run_demo(out, profile=profile, echo=echo)
+    result = run_demo(out, profile=profile, echo=echo, network=network)
     print_table(
         f"{profile}: secure build vs legacy build",
         ["requirement", "title", "secure", "legacy"],
@@ -44,4 +50,5 @@ def demo(
         f"update {update.get('state')} {update.get('version', '')}".rstrip()
     )
     typer.echo(f"label of the secure unit: {result.label['qr']}")
+    typer.echo(f"devices ran on {result.network}")
     typer.echo(f"done in {result.seconds:.1f} s; all reports under {result.out}")

@@ -33,7 +33,7 @@ from typing import Any
 from securable.assess.assessment import Assessment, CheckRun, TargetRef
 from securable.assess.engine import EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import Finding, TargetKind, Verdict
-from securable.assess.netscan import parse_ports
+from securable.assess.netscan import PortSpec, parse_port_spec
 from securable.assess.observe import ObservedTraffic
 from securable.assess.targets.components import Component, Connection
 from securable.assess.targets.declaration import Declaration
@@ -60,7 +60,7 @@ class ComponentPlan:
     component: Component
     firmware: Path | None = None
     host: str | None = None
-    ports: tuple[int, ...] | None = None
+    ports: PortSpec | tuple[int, ...] | None = None  # None: the live target's default sweep
     base_url: str | None = None  # a backend's API, for the web target
     traffic: ObservedTraffic | None = None
     reason: str = ""
@@ -87,7 +87,7 @@ def component_targets(
     *,
     firmware: Path | None = None,
     host: str | None = None,
-    ports: tuple[int, ...] | None = None,
+    ports: PortSpec | tuple[int, ...] | None = None,
     traffic: Mapping[str, ObservedTraffic] | None = None,
     app: Path | None = None,
     backends: Sequence[str] = (),
@@ -108,7 +108,7 @@ def component_targets(
     for comp in declaration.components:
         fw = Path(comp.firmware) if comp.firmware else None
         addr = comp.address or None
-        comp_ports = tuple(parse_ports(comp.ports)) if comp.ports else None
+        comp_ports: PortSpec | tuple[int, ...] | None = parse_port_spec(comp.ports) if comp.ports else None
         if comp is primary:
             fw = firmware if firmware is not None else fw
             addr = host if host is not None else addr

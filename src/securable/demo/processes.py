@@ -79,11 +79,13 @@ def start_device(
     timeout: float = 30.0,
     extra: tuple[str, ...] = (),
     on_spawn: Callable[[int], None] | None = None,
+    wrap: Callable[[list[str]], list[str]] | None = None,
 ) -> DeviceProcess:
     """Start ``python -m securable.demo.runner`` and wait for its ready line.
 
     ``on_spawn`` gets the process id as soon as it exists, before the device's first start runs
-    (the demo starts watching its connections there)."""
+    (the demo starts watching its connections there). ``wrap`` turns the command into one that
+    runs elsewhere (inside a network namespace: ``LanHost.command``)."""
     state.mkdir(parents=True, exist_ok=True)
     cmd = [
         sys.executable,
@@ -99,6 +101,8 @@ def start_device(
         serial,
         *extra,
     ]
+    if wrap is not None:
+        cmd = wrap(cmd)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with (state / "device.log").open("wb") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env)

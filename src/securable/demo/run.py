@@ -6,7 +6,9 @@ One command shows the whole toolkit on one machine:
 2. both firmware images are built (directory, ``.tar.gz``, squashfs, and a vendor-style ``.bin`` —
    uImage + squashfs — when the tools exist), and the secure image is published as a signed release;
 3. a secure unit is provisioned (own keys, IDevID, TLS certificate, unique owner password on its
-   label) and both builds start as processes of their own on loopback addresses of their own;
+   label) and both builds start as processes of their own — each in a network namespace of its
+   own on a virtual LAN (:mod:`securable.netlab`, 198.18.0.0/15) where this machine allows it
+   (root), else on loopback addresses of their own — and the demo says which;
 4. each build is assessed — firmware image (the ``.bin`` when built), live device and declaration —
    against NIST IR 8425;
 5. a side-by-side table is printed, both report sets are written, and everything is stopped.
@@ -57,6 +59,7 @@ from securable.demo.record import record_secure_build, secure_decisions
 from securable.device import FileKeystore, client_context
 from securable.device.manufacturer import serve_in_thread
 from securable.errors import UsageError
+from securable.netlab import VirtualLan, unavailable_reason
 
 #: Ports probed on each device: the usual IoT suspects plus the demo's own (never port 2024,
 #: which belongs to this machine).
@@ -87,6 +90,8 @@ class DemoResult:
     seconds: float
     telemetry_messages: int | None  # None when no MQTT broker could be started
     secure_state: dict[str, Any]  # what the owner reads from /api/security/state
+    network: str = "loopback"  # where the devices ran: "a virtual LAN ..." or "loopback ..."
+    lan_bridge: str | None = None  # the virtual LAN's bridge (gone when the demo returns); None on loopback
 
 
 def _osv_folder() -> Path:
@@ -136,13 +141,21 @@ def _assess(
     profile: str,
     timeout: float,
     traffic: ObservedTraffic | None,
+    *,
+    full: bool,
 ) -> Assessment:
     """The whole product: the unit (image, live device, its observed connections), the declared
-    backends it can reach, and the declaration."""
+    backends it can reach, and the declaration. On a LAN of its own the unit gets the full sweep
+    (every TCP port, the usual UDP ports); on loopback only the demo's port list, since this
+    machine's own services share 127.0.0.0/8."""
     decl = Declaration.from_mapping(declaration, ref="product.yaml")
     unit = next(c.name for c in decl.components if c.kind == "device")
     plans = component_targets(
-        decl, firmware=image, host=host, ports=DEMO_PORTS, traffic={unit: traffic} if traffic else None
+        decl,
+        firmware=image,
+        host=host,
+        ports=None if full else DEMO_PORTS,
+        traffic={unit: traffic} if traffic else None,
     )
     declared = declared_interfaces_from(decl)
     osv = _osv_folder()
@@ -159,7 +172,7 @@ def _assess(
 class _Collector:
     """A vendor's data-collection endpoint the legacy unit reports to (not in its declaration)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         collector = self
@@ -179,7 +192,7 @@ class _Collector:
                 return
 
         self.received = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -216,14 +229,56 @@ def _running(
             broker.stop()
 
 
+def _network(choice: str) -> tuple[VirtualLan | None, str]:
+    """The virtual LAN to run the devices on, or None for loopback; and the line that says which."""
+    if choice not in ("auto", "lan", "loopback"):
+        raise UsageError(
+            f"--network: {choice!r} is not auto, lan or loopback", diagnostics="use --network auto"
+        )
+    reason = None if choice == "loopback" else unavailable_reason()
+    if choice == "loopback" or reason is not None:
+        if choice == "lan":
+            raise UsageError(f"--network lan: {reason}", diagnostics="run as root, or use --network loopback")
+        why = "as asked" if choice == "loopback" else f"no virtual LAN here: {reason}"
+        return None, f"loopback addresses of this machine ({why})"
+    lan = VirtualLan()
+    where = (
+        f"a virtual LAN {lan.subnet_v4} / {lan.subnet_v6}: one network namespace per device, "
+        f"assessed from this machine over bridge {lan.bridge}"
+    )
+    return lan, where
+
+
 def run_demo(
     out: Path,
     *,
     profile: str = DEFAULT_PROFILE,
     echo: Callable[[str], None] = print,
     check_timeout: float = 60.0,
+    network: str = "auto",
 ) -> DemoResult:
-    """Run the whole demo into ``out`` (created; an existing demo output there is replaced)."""
+    """Run the whole demo into ``out`` (created; an existing demo output there is replaced).
+
+    ``network``: ``auto`` runs the devices on a virtual LAN where namespaces can be made (root)
+    and on loopback otherwise; ``lan`` and ``loopback`` insist on one.
+    """
+    lan, where = _network(network)
+    try:
+        return _run_demo(out, profile=profile, echo=echo, check_timeout=check_timeout, lan=lan, where=where)
+    finally:
+        if lan is not None:
+            lan.close()
+
+
+def _run_demo(
+    out: Path,
+    *,
+    profile: str,
+    echo: Callable[[str], None],
+    check_timeout: float,
+    lan: VirtualLan | None,
+    where: str,
+) -> DemoResult:
     started = time.monotonic()
     out = out.resolve()
     if out.exists() and not out.is_dir():
@@ -265,11 +320,20 @@ def run_demo(
             f"thermostat-{SECURE_UPDATE_VERSION}-secure",
         )
         maker.release(update.tarball, SECURE_UPDATE_VERSION, security_version=2)
-        with serve_in_thread(maker.repo.public_dir) as repo_server:
-            update_url = f"http://127.0.0.1:{repo_server.server_address[1]}"
-            secure_addr = loopback_address(2)
-            legacy_addr = loopback_address(3, avoid={secure_addr})
-            broker = start_broker(maker, work / "broker")
+        # On the LAN the manufacturer's services listen on the bridge's address, where the devices'
+        # namespaces reach them; on loopback, on 127.0.0.1.
+        service_host = lan.gateway_v4 if lan is not None else "127.0.0.1"
+        echo(f"devices run on {where}")
+        with serve_in_thread(maker.repo.public_dir, host=service_host) as repo_server:
+            update_url = f"http://{service_host}:{repo_server.server_address[1]}"
+            hosts = {}
+            if lan is not None:
+                hosts = {"secure": lan.add_host("secure"), "legacy": lan.add_host("legacy")}
+                secure_addr, legacy_addr = hosts["secure"].ipv4, hosts["legacy"].ipv4
+            else:
+                secure_addr = loopback_address(2)
+                legacy_addr = loopback_address(3, avoid={secure_addr})
+            broker = start_broker(maker, work / "broker", host=service_host)
             if broker is None:
                 echo("mosquitto is not installed: the secure unit runs without telemetry")
             else:
@@ -288,8 +352,8 @@ def run_demo(
             if broker:
                 echo("owner setup: telemetry opted in (it is off by default)")
                 onboard(work / "devices" / "secure", label["password"], telemetry_enabled=True)
-            legacy_broker = start_plain_broker(work / "legacy-broker")
-            collector = _Collector()
+            legacy_broker = start_plain_broker(work / "legacy-broker", host=service_host)
+            collector = _Collector(service_host)
             declarations = {
                 Build.SECURE: secure_declaration(
                     interface_registry().export_declaration(),
@@ -306,36 +370,36 @@ def run_demo(
 
             def watch(build: str) -> Callable[[int], None]:
                 def start(pid: int) -> None:
-                    watches[build] = ConnectionWatch(component="thermostat", pid=pid).start()
+                    # on the LAN the unit's packets are captured inside its own namespace
+                    netns = f"/proc/{pid}/ns/net" if lan is not None else None
+                    watches[build] = ConnectionWatch(component="thermostat", pid=pid, netns=netns).start()
 
                 return start
 
-            legacy_peers: list[str] = ["--phone-home", f"127.0.0.1:{collector.port}"]
+            legacy_peers: list[str] = ["--phone-home", f"{service_host}:{collector.port}"]
             if legacy_broker is not None:
                 legacy_peers += ["--telemetry", f"{legacy_broker.host}:{legacy_broker.port}"]
             with _running(processes, broker, subscriber), contextlib.ExitStack() as extra:
                 extra.callback(collector.stop)
                 if legacy_broker is not None:
                     extra.callback(legacy_broker.stop)
-                processes.append(
-                    start_device(
-                        "secure",
-                        secure_addr,
-                        work / "devices" / "secure",
-                        serial="ST100-000042",
-                        on_spawn=watch("secure"),
+                for name, addr, serial, extra_args in (
+                    ("secure", secure_addr, "ST100-000042", ()),
+                    ("legacy", legacy_addr, "ST100-000007", tuple(legacy_peers)),
+                ):
+                    if lan is not None:
+                        lan.check_route(addr)
+                    processes.append(
+                        start_device(
+                            name,
+                            addr,
+                            work / "devices" / name,
+                            serial=serial,
+                            extra=extra_args,
+                            on_spawn=watch(name),
+                            wrap=hosts[name].command if name in hosts else None,
+                        )
                     )
-                )
-                processes.append(
-                    start_device(
-                        "legacy",
-                        legacy_addr,
-                        work / "devices" / "legacy",
-                        serial="ST100-000007",
-                        extra=tuple(legacy_peers),
-                        on_spawn=watch("legacy"),
-                    )
-                )
                 echo(f"watching both units' connections for {WATCH_SECONDS:g} s from their first start")
                 _watch_window(
                     lambda: (subscriber is None or subscriber.messages > 0) and collector.received > 0
@@ -355,6 +419,7 @@ def run_demo(
                         profile,
                         check_timeout,
                         traffic.get(build.value),
+                        full=lan is not None,
                     )
                     if build is Build.SECURE:
                         assessment = apply_decisions(assessment, secure_decisions())
@@ -388,7 +453,16 @@ def run_demo(
         )
         + "\n"
     )
-    return DemoResult(out, results, label, time.monotonic() - started, telemetry, secure_state)
+    return DemoResult(
+        out,
+        results,
+        label,
+        time.monotonic() - started,
+        telemetry,
+        secure_state,
+        where,
+        None if lan is None else lan.bridge,
+    )
 
 
 def comparison_rows(result: DemoResult) -> list[list[str]]:

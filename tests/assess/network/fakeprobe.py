@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from securable.assess.netclients import TelnetOutcome
-from securable.assess.targets.host import HttpResponse, MqttOutcome, SshAuthMethods, TlsHandshake
+from securable.assess.targets.host import (
+    CoapResponse,
+    HttpResponse,
+    MdnsService,
+    MqttOutcome,
+    SnmpAnswer,
+    SshAuthMethods,
+    TlsHandshake,
+)
 
 
 @dataclass
@@ -71,4 +79,30 @@ class FakeProbe:
         return None
 
     def telnet_login(self, address: str, port: int, username: str, password: str) -> TelnetOutcome | None:
+        return None
+
+    def udp_scan(self, address: str, ports: Sequence[int]) -> Mapping[int, str]:
+        return {}
+
+    def udp_exchange(self, address: str, port: int, send: bytes, *, wait: float = 1.0) -> bytes | None:
+        return None
+
+    def snmp_get(
+        self, address: str, port: int, *, version: str, community: str | None = None, user: str | None = None
+    ) -> SnmpAnswer | None:
+        return None
+
+    def coap_request(
+        self,
+        address: str,
+        port: int,
+        method: str,
+        path: str,
+        *,
+        payload: bytes = b"",
+        if_match: bytes | None = None,
+    ) -> CoapResponse | None:
+        return None
+
+    def mdns_services(self, address: str, port: int = 5353) -> Sequence[MdnsService] | None:
         return None

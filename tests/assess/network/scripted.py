@@ -21,10 +21,13 @@ from cryptography.x509.oid import NameOID
 
 from securable.assess.netclients import TelnetOutcome, mqtt_connect_packet
 from securable.assess.targets.host import (
+    CoapResponse,
     HttpResponse,
     LiveHost,
+    MdnsService,
     MqttOutcome,
     ProbeSet,
+    SnmpAnswer,
     SshAuthMethods,
     TlsHandshake,
 )
@@ -241,3 +244,100 @@ def certificate_der(*, days_left: int = 365, expired: bool = False) -> bytes:
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.DER)
+
+
+# --- UDP services ------------------------------------------------------------------------------
+
+
+@dataclass
+class Udp:
+    """The UDP seam: each port's state, and the datagram a port answers to any probe."""
+
+    states: dict[int, str]
+    replies: dict[int, bytes] = field(default_factory=dict)
+
+    def udp_scan(self, address: str, ports: Sequence[int]) -> Mapping[int, str]:
+        return {p: self.states.get(p, "open|filtered") for p in ports}
+
+    def udp_exchange(self, address: str, port: int, send: bytes, *, wait: float = 1.0) -> bytes | None:
+        return self.replies.get(port)
+
+
+@dataclass
+class Snmp:
+    """The SNMP seam: the (version, community or user) pairs the agent answers."""
+
+    accepts: set[tuple[str, str]] = field(default_factory=set)
+    asked: list[tuple[str, str]] = field(default_factory=list)
+
+    def snmp_get(
+        self, address: str, port: int, *, version: str, community: str | None = None, user: str | None = None
+    ) -> SnmpAnswer | None:
+        name = (user if version == "v3" else community) or ""
+        self.asked.append((version, name))
+        if (version, name) in self.accepts:
+            return SnmpAnswer(True, "Linux device 6.1")
+        return SnmpAnswer(False, "unknownUserName" if version == "v3" else "timeout")
+
+
+@dataclass
+class Coap:
+    """The CoAP seam: per path the code a GET and a PUT get (link-format at /.well-known/core)."""
+
+    resources: dict[str, tuple[str, str]]
+    writes: list[str] = field(default_factory=list)
+
+    def coap_request(
+        self,
+        address: str,
+        port: int,
+        method: str,
+        path: str,
+        *,
+        payload: bytes = b"",
+        if_match: bytes | None = None,
+    ) -> CoapResponse | None:
+        if path == "/.well-known/core":
+            links = ",".join(f'<{p}>;rt="x"' for p in self.resources)
+            return CoapResponse("2.05", links.encode(), 40)
+        if path not in self.resources:
+            return CoapResponse("4.04")
+        read, write = self.resources[path]
+        if method == "GET":
+            return CoapResponse(read, b"21.5" if read.startswith("2.") else b"")
+        self.writes.append(path)
+        return CoapResponse(write)
+
+
+@dataclass
+class Mdns:
+    """The mDNS seam: the services announced (None: no answer)."""
+
+    services: list[MdnsService] | None
+
+    def mdns_services(self, address: str, port: int = 5353) -> Sequence[MdnsService] | None:
+        return self.services
+
+
+def ssdp_reply(location: str) -> bytes:
+    return (
+        "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\nST: upnp:rootdevice\r\n"
+        f"USN: uuid:1::upnp:rootdevice\r\nLOCATION: {location}\r\nSERVER: Linux UPnP/1.1 test/1\r\n\r\n"
+    ).encode()
+
+
+def upnp_description(*service_types: str) -> bytes:
+    services = "".join(
+        f"<service><serviceType>{t}</serviceType><serviceId>urn:upnp-org:serviceId:{i}</serviceId>"
+        f"<controlURL>/ctl/{i}</controlURL><SCPDURL>/scpd/{i}.xml</SCPDURL></service>"
+        for i, t in enumerate(service_types)
+    )
+    return (
+        '<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major>'
+        "<minor>1</minor></specVersion><device><deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType>"
+        f"<friendlyName>Test device</friendlyName><modelName>T-1</modelName><serviceList>{services}"
+        "</serviceList></device></root>"
+    ).encode()
+
+
+IGD_SERVICE = "urn:schemas-upnp-org:service:WANIPConnection:1"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def test_registry_lists_every_network_check_once() -> None:
     ids = [c.id for c in checks_for([TargetKind.HOST])]
-    assert len(ids) == len(set(ids)) == 11
+    assert len(ids) == len(set(ids)) == 15
     assert all(i.startswith("net.") for i in ids)
     assert all(c.describe() and c.evidences for c in all_checks() if c.target is TargetKind.HOST)
 

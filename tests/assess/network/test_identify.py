@@ -85,28 +85,65 @@ def test_declared_protocol_mismatch_fails_and_match_passes(good_cert: peers.Pem)
 
 
 @pytest.mark.parametrize(
-    "address", ["10.0.0.1", "192.168.1.20", "::ffff:10.0.0.1", "example.com", "2001:db8::1"]
+    ("address", "why"),
+    [
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("224.0.0.251", "multicast"),
+        ("ff02::fb", "multicast"),
+        ("255.255.255.255", "broadcast"),
+        ("198.18.5.255/24", "broadcast address of 198.18.5.0/24"),
+        ("198.18.5.0/24", "network address"),
+        ("::ffff:224.0.0.1", "multicast"),
+        ("no such host.invalid", "neither an address nor a host name"),
+        ("device.invalid", "does not resolve"),
+    ],
 )
-def test_non_loopback_addresses_are_refused_with_exit_2(address: str) -> None:
+def test_addresses_of_no_single_device_are_refused_with_exit_2(address: str, why: str) -> None:
     with pytest.raises(HostAddressError) as err:
         LiveHost(address, [80])
     assert isinstance(err.value, UsageError)
     assert err.value.exit_code == 2
-    assert "loopback" in err.value.diagnostics
+    assert why in str(err.value)
+    assert err.value.diagnostics
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.9", "::1", "[::1]", "localhost"])
-def test_loopback_addresses_are_accepted(address: str) -> None:
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.0.0.9", "127.0.0.9"),
+        ("::1", "::1"),
+        ("[::1]", "::1"),
+        ("10.0.0.1", "10.0.0.1"),
+        ("192.168.1.20", "192.168.1.20"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("198.18.5.7/24", "198.18.5.7"),
+        ("fe80::1%lo", "fe80::1%lo"),
+    ],
+)
+def test_any_unicast_address_is_accepted_without_sending_anything(address: str, expected: str) -> None:
     host = LiveHost(address, "40000-40002")
+    assert host.address == expected
     assert host.ports == (40000, 40001, 40002)
+    assert host.udp_ports == ()
     assert host.kind is TargetKind.HOST
 
 
+def test_a_host_name_is_resolved_and_kept_for_the_report() -> None:
+    host = LiveHost("localhost", [40000])
+    assert host.address in ("127.0.0.1", "::1")
+    assert host.resolved.name == "localhost"
+    assert "host name 'localhost'" in host.resolved.describe()
+
+
 def test_bad_ports_and_declarations_are_usage_errors() -> None:
-    with pytest.raises(UsageError, match="out of range"):
+    with pytest.raises(UsageError, match="ports start at 1"):
         LiveHost("127.0.0.1", "0-5")
-    with pytest.raises(UsageError, match="bad port list"):
+    with pytest.raises(UsageError, match="not a port or a range"):
         LiveHost("127.0.0.1", "22,http")
+    with pytest.raises(UsageError, match="not tcp or udp"):
+        LiveHost("127.0.0.1", "sctp:22")
     with pytest.raises(DeclarationError, match="unknown auth"):
         DeclaredInterface.coerce({"name": "x", "port": 1, "auth": "magic"})
     with pytest.raises(DeclarationError, match="bad port"):
@@ -115,9 +152,17 @@ def test_bad_ports_and_declarations_are_usage_errors() -> None:
         LiveHost("127.0.0.1", [80], attempt_budget=0)
 
 
-def test_without_ports_the_declared_ones_are_added_to_the_defaults(tmp_path: Path) -> None:
-    host = LiveHost("127.0.0.1", None, [{"name": "api", "port": 48443, "protocol": "https"}])
-    assert 48443 in host.ports and 22 in host.ports and 2024 not in host.ports
+def test_without_ports_every_tcp_port_and_the_usual_and_declared_udp_ports_are_assessed(
+    tmp_path: Path,
+) -> None:
+    declared = [
+        {"name": "api", "port": 48443, "protocol": "https"},
+        {"name": "sensor", "port": 56830, "protocol": "coap"},
+    ]
+    host = LiveHost("127.0.0.1", None, declared)
+    assert host.ports == tuple(range(1, 65536))
+    assert {161, 1900, 5353, 5683, 56830} <= set(host.udp_ports)
+    assert 48443 not in host.udp_ports
 
 
 def test_ipv6_loopback_host_is_scanned_and_identified() -> None:

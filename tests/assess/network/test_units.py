@@ -195,7 +195,8 @@ def test_declared_interfaces_from_both_vocabularies() -> None:
         ("mdns", "service", 5353, None),
     ]
     host = LiveHost("127.0.0.1", [8443, 5353], got, probe=FakeProbe())
-    assert host.declared_for(5353) is not None and host.declared_for(22) is None
+    assert host.declared_for(5353, "udp") is not None and host.declared_for(22) is None
+    assert host.declared_for(5353) is None, "mDNS is declared over UDP, not TCP"
     kit_export = [
         {
             "name": "ssh",

@@ -40,6 +40,20 @@ def no_open_port(target: LiveHost) -> NotApplicable | None:
     return NotApplicable("no open port to assess", location=Location(host=target.address))
 
 
+def udp_service_absent(target: LiveHost, port: int, service: str) -> NotApplicable | None:
+    """``applies()`` of a check of one UDP service: not applicable when its port is not assessed,
+    is closed, or the host answered nothing at all (then every probe would only wait)."""
+    here = Location(host=target.address)
+    state = target.udp_state(port)
+    if state is None:
+        return NotApplicable(f"UDP port {port} ({service}) is not assessed", location=here)
+    if state == "closed":
+        return NotApplicable(f"UDP port {port} ({service}) is closed", location=here)
+    if target.answered is False:
+        return NotApplicable(f"host did not answer; {service} on UDP port {port} not asked", location=here)
+    return None
+
+
 class ServiceCheck(HostCheck):
     """A network check that looks at each open service of one sort in turn.
 

@@ -47,6 +47,14 @@ class DefaultCredentialsCheck(ServiceCheck):
         return svc.service in LOGIN_SERVICES
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
+        if not target.login_attempts:
+            for svc in self.chosen(target):
+                yield self.finding(
+                    Verdict.INCONCLUSIVE,
+                    f"port {svc.port} ({svc.service}): login attempts are switched off (--no-login-attempts)",
+                    location=target.location(svc.port),
+                )
+            return
         if not target.credentials() and any(self.serves(target, s) for s in target.services()):
             yield self.finding(
                 Verdict.INCONCLUSIVE,

@@ -10,7 +10,7 @@ from securable.assess.targets.host import LiveHost
 
 
 class UndeclaredPortsCheck(HostCheck):
-    """Every open TCP port must belong to an interface the manufacturer declared as enabled.
+    """Every open TCP or UDP port must belong to an interface the manufacturer declared as enabled.
 
     A listening port nobody declared is attack surface nobody maintains: a forgotten debug
     service, a development shell, a vendor backdoor. The check connects to each assessed port
@@ -33,7 +33,30 @@ class UndeclaredPortsCheck(HostCheck):
 
     def run(self, target: LiveHost) -> Iterator[Finding]:
         open_ports = target.open_ports()
-        scanned = {"ports_scanned": len(target.ports)}
+        scanned = {"ports_scanned": len(target.ports), "udp_ports_scanned": len(target.udp_ports)}
+        here = Location(host=target.address)
+        if target.answered is False:
+            sweep = target.sweep_result
+            skipped = 0 if sweep is None else sweep.count("not-probed")
+            yield self.finding(
+                Verdict.INCONCLUSIVE,
+                "host did not answer: no TCP port connected or refused, no UDP port replied"
+                + (f"; the other {skipped} ports were not probed" if skipped else ""),
+                location=here,
+                evidence={**scanned, "not_probed": skipped},
+            )
+            return
+        if target.tarpit:
+            yield self.finding(
+                Verdict.INCONCLUSIVE,
+                f"host accepts a connection on {len(open_ports)} of {len(target.ports)} TCP ports "
+                "(a tar-pit or a firewall answering for it): which services really listen cannot be "
+                f"told; only {len(target.assessable_ports)} declared or usual service ports were identified",
+                location=here,
+                evidence={**scanned, "open": len(open_ports)},
+            )
+            return
+        yield from self._udp(target)
         if target.declared is None:
             for port in open_ports:
                 svc = target.service(port)
@@ -78,6 +101,7 @@ class UndeclaredPortsCheck(HostCheck):
         for declared in target.declared:
             if (
                 declared.kind in ("network", "service")
+                and declared.transport == "tcp"
                 and declared.enabled
                 and declared.port is not None
                 and declared.port in target.ports
@@ -89,10 +113,46 @@ class UndeclaredPortsCheck(HostCheck):
                     location=Location(host=target.address, port=declared.port, service=declared.protocol),
                     evidence={"declared": declared.to_json()},
                 )
-        if not open_ports and not any(d.port in target.ports for d in target.declared):
+        if not open_ports and not any(
+            d.port in target.ports for d in target.declared if d.transport == "tcp"
+        ):
             yield self.finding(
                 Verdict.PASS,
                 f"no open TCP port among the {len(target.ports)} assessed",
                 location=Location(host=target.address),
                 evidence=scanned,
             )
+
+    def _udp(self, target: LiveHost) -> Iterator[Finding]:
+        for port, state in sorted(target.udp_states.items()):
+            declared = target.declared_for(port, "udp")
+            where = Location(host=target.address, port=port, service=f"udp/{port}")
+            if state == "open":
+                if target.declared is None:
+                    yield self.finding(
+                        Verdict.MANUAL,
+                        f"UDP port {port} answers; no declaration to compare it with",
+                        location=where,
+                    )
+                elif declared is None or not declared.enabled:
+                    why = "no declared interface uses it" if declared is None else "it is declared disabled"
+                    yield self.finding(
+                        Verdict.FAIL,
+                        f"UDP port {port} answers but {why}",
+                        location=where,
+                        evidence={"udp_state": state},
+                    )
+                else:
+                    yield self.finding(
+                        Verdict.PASS,
+                        f"UDP port {port} is declared as interface {declared.name!r}",
+                        location=where,
+                        evidence={"declared": declared.to_json(), "udp_state": state},
+                    )
+            elif state == "closed" and declared is not None and declared.enabled:
+                yield self.finding(
+                    Verdict.INCONCLUSIVE,
+                    f"declared interface {declared.name!r} (UDP port {port}) is closed",
+                    location=where,
+                    evidence={"declared": declared.to_json(), "udp_state": state},
+                )

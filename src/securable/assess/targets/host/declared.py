@@ -17,6 +17,7 @@ __all__ = [
     "KEY_ONLY_AUTH",
     "PASSWORD_AUTH",
     "PORT_KINDS",
+    "UDP_PROTOCOLS",
     "DeclaredInterface",
     "declared_interfaces_from",
 ]
@@ -44,6 +45,11 @@ PASSWORD_AUTH = frozenset({"password", "unique-password", "user-set-password"})
 """Declared auth values meaning the interface takes a password."""
 KEY_ONLY_AUTH = frozenset({"certificate", "mtls", "key", "token"})
 """Declared auth values meaning the interface takes no password at all."""
+UDP_PROTOCOLS = frozenset(
+    {"udp", "snmp", "snmpv3", "coap", "coaps", "mdns", "dns-sd", "dnssd", "ssdp", "upnp", "dns", "ntp"}
+    | {"tftp", "dhcp", "syslog", "dtls", "quic", "lwm2m", "sip", "rtp", "openthread", "matter"}
+)
+"""Declared protocol names that run over UDP; any other (or none) is taken as TCP."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,14 @@ class DeclaredInterface:
             enabled=bool(get("enabled", get("enabled_by_default", True))),
             purpose=str(get("purpose", "") or ""),
         )
+
+    @property
+    def transport(self) -> str:
+        """``udp`` when the declared protocol runs over UDP (``coap``, ``snmp``, ``mdns``, …, or a
+        name like ``coap/udp``), else ``tcp``."""
+        name = (self.protocol or "").lower()
+        parts = {name, *name.replace("+", "/").replace(" ", "/").split("/")}
+        return "udp" if parts & UDP_PROTOCOLS else "tcp"
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}

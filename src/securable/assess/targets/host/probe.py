@@ -15,20 +15,26 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from securable.assess.netclients import TelnetOutcome
 
 __all__ = [
+    "CoapProbe",
+    "CoapResponse",
     "HttpProbe",
     "HttpResponse",
+    "MdnsProbe",
+    "MdnsService",
     "MqttOutcome",
     "MqttProbe",
     "PortScanner",
     "Probe",
     "ProbeSet",
     "Silent",
+    "SnmpAnswer",
+    "SnmpProbe",
     "SshAuditProbe",
     "SshAuthMethods",
     "SshAuthProbe",
@@ -36,6 +42,7 @@ __all__ = [
     "TelnetProbe",
     "TlsHandshake",
     "TlsProbe",
+    "UdpProbe",
 ]
 
 
@@ -79,6 +86,45 @@ class SshAuthMethods:
 class MqttOutcome:
     accepted: bool
     reason: str
+
+
+@dataclass(frozen=True)
+class SnmpAnswer:
+    """One SNMP GET of sysDescr: did the agent answer with data, and if not, what it said."""
+
+    answered: bool
+    detail: str = ""  # the agent's value, or why not ("unknownUserName", "timeout", ...)
+
+
+@dataclass(frozen=True)
+class CoapResponse:
+    code: str  # "2.05", "4.01", ...
+    payload: bytes = b""
+    content_format: int | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.code.startswith("2.")
+
+
+@dataclass(frozen=True)
+class MdnsService:
+    """One DNS-SD service instance the device announced (RFC 6763)."""
+
+    instance: str  # "Thermostat._http._tcp.local."
+    service_type: str  # "_http._tcp.local."
+    port: int | None = None
+    txt: Mapping[str, str] = field(default_factory=dict)
+    host: str | None = None
+
+    @property
+    def transport(self) -> str:
+        return "udp" if "._udp." in self.service_type else "tcp"
+
+    @property
+    def protocol(self) -> str:
+        """``_http._tcp.local.`` → ``http``."""
+        return self.service_type.split(".", 1)[0].lstrip("_").lower()
 
 
 # --- one seam per protocol ---------------------------------------------------------------------
@@ -159,6 +205,47 @@ class TelnetProbe(Protocol):
 
 
 @runtime_checkable
+class UdpProbe(Protocol):
+    """UDP: each port's state (``open`` | ``open|filtered`` | ``closed``), and one exchange."""
+
+    def udp_scan(self, address: str, ports: Sequence[int]) -> Mapping[int, str]: ...
+
+    def udp_exchange(self, address: str, port: int, send: bytes, *, wait: float = 1.0) -> bytes | None: ...
+
+
+@runtime_checkable
+class SnmpProbe(Protocol):
+    """One SNMP GET of sysDescr: v1/v2c with a community, or v3 noAuthNoPriv with a user name."""
+
+    def snmp_get(
+        self, address: str, port: int, *, version: str, community: str | None = None, user: str | None = None
+    ) -> SnmpAnswer | None: ...
+
+
+@runtime_checkable
+class CoapProbe(Protocol):
+    """One CoAP request over plain UDP (no DTLS, no OSCORE)."""
+
+    def coap_request(
+        self,
+        address: str,
+        port: int,
+        method: str,
+        path: str,
+        *,
+        payload: bytes = b"",
+        if_match: bytes | None = None,
+    ) -> CoapResponse | None: ...
+
+
+@runtime_checkable
+class MdnsProbe(Protocol):
+    """DNS-SD service instances the device announces, asked by unicast on its mDNS port."""
+
+    def mdns_services(self, address: str, port: int = 5353) -> Sequence[MdnsService] | None: ...
+
+
+@runtime_checkable
 class Probe(
     PortScanner,
     StreamProbe,
@@ -168,6 +255,10 @@ class Probe(
     SshAuthProbe,
     MqttProbe,
     TelnetProbe,
+    UdpProbe,
+    SnmpProbe,
+    CoapProbe,
+    MdnsProbe,
     Protocol,
 ):
     """Every exchange with the device: all seams in one object (what ``LiveHost.probe`` is)."""
@@ -222,6 +313,32 @@ class Silent:
     def telnet_login(self, address: str, port: int, username: str, password: str) -> TelnetOutcome | None:
         return None
 
+    def udp_scan(self, address: str, ports: Sequence[int]) -> Mapping[int, str]:
+        return {}
+
+    def udp_exchange(self, address: str, port: int, send: bytes, *, wait: float = 1.0) -> bytes | None:
+        return None
+
+    def snmp_get(
+        self, address: str, port: int, *, version: str, community: str | None = None, user: str | None = None
+    ) -> SnmpAnswer | None:
+        return None
+
+    def coap_request(
+        self,
+        address: str,
+        port: int,
+        method: str,
+        path: str,
+        *,
+        payload: bytes = b"",
+        if_match: bytes | None = None,
+    ) -> CoapResponse | None:
+        return None
+
+    def mdns_services(self, address: str, port: int = 5353) -> Sequence[MdnsService] | None:
+        return None
+
 
 _SILENT = Silent()
 
@@ -244,6 +361,10 @@ class ProbeSet:
         ssh_auth: SshAuthProbe = _SILENT,
         mqtt: MqttProbe = _SILENT,
         telnet: TelnetProbe = _SILENT,
+        udp: UdpProbe = _SILENT,
+        snmp: SnmpProbe = _SILENT,
+        coap: CoapProbe = _SILENT,
+        mdns: MdnsProbe = _SILENT,
     ) -> None:
         self._scanner = scanner
         self._stream = stream
@@ -253,6 +374,10 @@ class ProbeSet:
         self._ssh_auth = ssh_auth
         self._mqtt = mqtt
         self._telnet = telnet
+        self._udp = udp
+        self._snmp = snmp
+        self._coap = coap
+        self._mdns = mdns
 
     def scan(self, address: str, ports: Sequence[int]) -> list[int]:
         return self._scanner.scan(address, ports)
@@ -296,3 +421,29 @@ class ProbeSet:
 
     def telnet_login(self, address: str, port: int, username: str, password: str) -> TelnetOutcome | None:
         return self._telnet.telnet_login(address, port, username, password)
+
+    def udp_scan(self, address: str, ports: Sequence[int]) -> Mapping[int, str]:
+        return self._udp.udp_scan(address, ports)
+
+    def udp_exchange(self, address: str, port: int, send: bytes, *, wait: float = 1.0) -> bytes | None:
+        return self._udp.udp_exchange(address, port, send, wait=wait)
+
+    def snmp_get(
+        self, address: str, port: int, *, version: str, community: str | None = None, user: str | None = None
+    ) -> SnmpAnswer | None:
+        return self._snmp.snmp_get(address, port, version=version, community=community, user=user)
+
+    def coap_request(
+        self,
+        address: str,
+        port: int,
+        method: str,
+        path: str,
+        *,
+        payload: bytes = b"",
+        if_match: bytes | None = None,
+    ) -> CoapResponse | None:
+        return self._coap.coap_request(address, port, method, path, payload=payload, if_match=if_match)
+
+    def mdns_services(self, address: str, port: int = 5353) -> Sequence[MdnsService] | None:
+        return self._mdns.mdns_services(address, port)

@@ -23,6 +23,9 @@ from securable.assess import netclients, netscan
 from securable.assess.targets.host.probe import HttpResponse, MqttOutcome, ProbeSet, SshAuthMethods
 from securable.assess.targets.host.tls_client import TlsSocketProbe, permissive_context
 
+FIRST_PORTS = (21, 22, 23, 80, 443, 554, 1883, 2323, 5000, 8000, 8080, 8081, 8443, 8883, 9000)
+"""Swept first: the usual IoT service ports (the same as ``live.DEFAULT_PORTS``)."""
+
 __all__ = [
     "HttpSocketProbe",
     "MqttPahoProbe",
@@ -35,14 +38,41 @@ __all__ = [
 
 
 class TcpSocketProbe:
-    """Port sweep (:mod:`~securable.assess.netscan`) and raw exchanges: the scanner and stream seams."""
+    """Port sweep (:mod:`~securable.assess.netscan`) and raw exchanges: the scanner and stream seams.
 
-    def __init__(self, *, timeout: float = 3.0, scan_limit: int = netscan.DEFAULT_HOST_LIMIT) -> None:
+    The sweep sends the usual IoT ports first, so a host that answers nothing is given up on
+    after :data:`~securable.assess.netscan.DEFAULT_SILENCE` attempts; :meth:`sweep_details` keeps
+    every port's state of the last sweep per address for the report.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 3.0,
+        scan_limit: int = netscan.DEFAULT_HOST_LIMIT,
+        scan_rate: float | None = netscan.DEFAULT_RATE,
+        first: Sequence[int] = (),
+    ) -> None:
         self.timeout = timeout
         self.scan_limit = scan_limit
+        self.scan_rate = scan_rate
+        self.first = tuple(first)
+        self._sweeps: dict[str, netscan.SweepResult] = {}
 
     def scan(self, address: str, ports: Sequence[int]) -> list[int]:
-        return netscan.sweep(address, ports, limit=self.scan_limit, timeout=min(self.timeout, 1.0)).open_ports
+        result = netscan.sweep(
+            address,
+            ports,
+            limit=self.scan_limit,
+            timeout=min(self.timeout, 1.0),
+            rate=self.scan_rate,
+            first=self.first,
+        )
+        self._sweeps[address] = result
+        return result.open_ports
+
+    def sweep_details(self, address: str) -> netscan.SweepResult | None:
+        return self._sweeps.get(address)
 
     def exchange(
         self, address: str, port: int, send: bytes = b"", *, tls: bool = False, wait: float = 0.5
@@ -270,12 +300,27 @@ class TelnetSocketProbe:
 
 
 class SocketProbe(ProbeSet):
-    """The real probe: every seam over sockets. ``timeout`` bounds every single connection and read."""
+    """The real probe: every seam over sockets. ``timeout`` bounds every single connection and read;
+    ``scan_limit`` and ``scan_rate`` bound the sweeps (in flight, started per second)."""
 
-    def __init__(self, *, timeout: float = 3.0, scan_limit: int = netscan.DEFAULT_HOST_LIMIT) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 3.0,
+        scan_limit: int = netscan.DEFAULT_HOST_LIMIT,
+        scan_rate: float | None = netscan.DEFAULT_RATE,
+    ) -> None:
+        from securable.assess.targets.host.udp_probe import (
+            CoapAiocoapProbe,
+            MdnsUnicastProbe,
+            SnmpPysnmpProbe,
+            UdpSocketProbe,
+        )
+
         self.timeout = timeout
         self.scan_limit = scan_limit
-        tcp = TcpSocketProbe(timeout=timeout, scan_limit=scan_limit)
+        tcp = TcpSocketProbe(timeout=timeout, scan_limit=scan_limit, scan_rate=scan_rate, first=FIRST_PORTS)
+        self._tcp = tcp
         super().__init__(
             scanner=tcp,
             stream=tcp,
@@ -285,4 +330,12 @@ class SocketProbe(ProbeSet):
             ssh_auth=SshParamikoProbe(timeout=timeout),
             mqtt=MqttPahoProbe(timeout=timeout),
             telnet=TelnetSocketProbe(timeout=timeout),
+            udp=UdpSocketProbe(timeout=timeout, limit=scan_limit),
+            snmp=SnmpPysnmpProbe(timeout=timeout),
+            coap=CoapAiocoapProbe(timeout=timeout),
+            mdns=MdnsUnicastProbe(timeout=timeout),
         )
+
+    def sweep_details(self, address: str) -> netscan.SweepResult | None:
+        """Every port's state from the last TCP sweep of ``address``."""
+        return self._tcp.sweep_details(address)

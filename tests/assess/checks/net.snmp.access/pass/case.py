@@ -1,0 +1,13 @@
+"""An SNMPv3 agent that answers discovery but no community and no unauthenticated user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.assess.checks._fixtures import Case
+from tests.assess.network.scripted import ProbeSet, Snmp, Udp, host
+
+
+def build(tmp: Path) -> Case:
+    probe = ProbeSet(udp=Udp({161: "open"}), snmp=Snmp())
+    return Case(target=host(probe, [], udp_ports=[161]))
