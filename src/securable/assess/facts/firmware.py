@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 from securable.assess.facts._memo import fact
 from securable.assess.facts.accounts import Account, read_accounts
 from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
+from securable.assess.facts.certificates import CERTIFICATES, Certificate
 from securable.assess.facts.content import ContentMatcher, ContentResults, content_pass
+from securable.assess.facts.elf import ELF_MATCHER, ElfBinary
 from securable.assess.facts.image_io import children
+from securable.assess.facts.kernel_config import KERNEL_CONFIG, KernelConfig
 from securable.assess.facts.secrets import SECRETS, SecretHit
 from securable.assess.facts.ssh import SshServer, read_ssh_server
 from securable.assess.model import ImageFile, ImageView
@@ -29,7 +32,7 @@ __all__ = ["MATCHERS", "FirmwareView"]
 
 #: Every consumer of the shared byte pass; a fact that needs file contents adds its matcher here
 #: and reads its results from ``FirmwareView.content``.
-MATCHERS: tuple[ContentMatcher[object], ...] = (SECRETS,)
+MATCHERS: tuple[ContentMatcher[object], ...] = (SECRETS, ELF_MATCHER, CERTIFICATES, KERNEL_CONFIG)
 
 
 class FirmwareView:
@@ -129,3 +132,18 @@ class FirmwareView:
     def secret_hits(self) -> list[SecretHit]:
         """Every baked-in secret (private keys, tokens, literal passwords), from the shared byte pass."""
         return self.content.of(SECRETS)
+
+    @fact
+    def binaries(self) -> list[ElfBinary]:
+        """The hardening of every ELF executable and shared library, from the shared byte pass."""
+        return self.content.of(ELF_MATCHER)
+
+    @fact
+    def certificates(self) -> list[Certificate]:
+        """Every X.509 certificate in the image (PEM anywhere, DER by name), from the shared byte pass."""
+        return self.content.of(CERTIFICATES)
+
+    @fact
+    def kernel_configs(self) -> list[KernelConfig]:
+        """Kernel configurations kept in the image (``.config``, ``config-*``, built-in IKCONFIG)."""
+        return self.content.of(KERNEL_CONFIG)
