@@ -67,7 +67,9 @@ def make_certificate(
 def bundle(count: int, *, expired: int = 0) -> bytes:
     """A CA bundle of ``count`` self-signed roots, the first ``expired`` of them expired."""
     return b"".join(
-        make_certificate(f"Root {n}", ca=True, starts=-400 if n < expired else -1, days=300 if n < expired else 3650)
+        make_certificate(
+            f"Root {n}", ca=True, starts=-400 if n < expired else -1, days=300 if n < expired else 3650
+        )
         for n in range(count)
     )
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 from securable.assess.model import ImageFile
 
@@ -172,6 +172,7 @@ def _pem_blocks(data: bytes) -> Iterator[bytes]:
         if end < 0:
             start = begin + len(_PEM_BEGIN)  # a header string alone (inside libcrypto, say)
             continue
+        begin = data.rfind(_PEM_BEGIN, begin, end)  # a stray header string before the real one
         start = end + len(_PEM_END)
         yield data[begin:start]
 

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from securable.assess.model import TargetKind
-from securable.assess.targets import Declaration
 from tests.assess.firmware.cert_builders import make_certificate
 from tests.assess.firmware.fixture_builders import Case, RootFS, image_case
+
+from securable.assess.model import TargetKind
+from securable.assess.targets import Declaration
 
 PRODUCT = """\
 schema: securable/product/v1

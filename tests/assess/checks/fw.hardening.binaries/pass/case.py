@@ -11,7 +11,7 @@ def build(tmp: Path) -> Case:
         tmp / "rootfs",
         {"/usr/sbin/mosquitto": Path("/usr/sbin/mosquitto"), "/usr/sbin/netd": HARDENED},
         {
-            "/etc/init.d/S40mosquitto": "#!/bin/sh\n/usr/sbin/mosquitto -d -c /etc/mosquitto/mosquitto.conf\n",
+            "/etc/init.d/S40mosquitto": "#!/bin/sh\n/usr/sbin/mosquitto -d\n",
             "/etc/init.d/S50netd": "#!/bin/sh\nstart-stop-daemon -S -q -x /usr/sbin/netd -- -f\n",
         },
     )
