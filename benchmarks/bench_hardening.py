@@ -48,7 +48,10 @@ _LOOP_PROBE = 1000  # a file yielding this many key hits is one the secret scan 
 
 def secret_scan_loops(path: str, data: bytes) -> bool:
     """True for a file on which the current secret scan's key search does not terminate."""
-    return len(list(itertools.islice(_secret_scan._scan_keys(path, data), _LOOP_PROBE))) >= _LOOP_PROBE
+    scan_keys = getattr(_secret_scan, "_scan_keys", None)  # gone once the scanner is reworked
+    if scan_keys is None:
+        return False
+    return len(list(itertools.islice(scan_keys(path, data), _LOOP_PROBE))) >= _LOOP_PROBE
 
 
 def build_tree(root: Path, budget: int) -> tuple[int, int, int]:
