@@ -22,11 +22,18 @@ from securable.errors import CatalogDataError
 if TYPE_CHECKING:
     from securable.catalog.catalog import Catalog
 
-__all__ = ["CheckEvidence", "crosswalk_reach", "evidence_problems", "load_check_evidence"]
+__all__ = [
+    "CheckEvidence",
+    "crosswalk_reach",
+    "evidence_problems",
+    "load_check_evidence",
+    "mapping_confidence",
+]
 
 EVIDENCE_FILE = Path(__file__).parent / "data" / "check-evidence.yaml"
 _SCHEMA = "securable/check-evidence/v1"
 _FIX = "correct check-evidence.yaml in the catalog data (its header comment gives the rule)"
+_CONFIDENCE = ("high", "medium", "low")
 _HOPS = 2  # a crosswalk chain may pass through one intermediate framework (8425 -> 8259A -> EN)
 
 
@@ -38,6 +45,8 @@ class CheckEvidence:
     cites: tuple[str, ...]  # primary framework items
     also: tuple[str, ...]  # other frameworks, reached through the crosswalks
     direct: tuple[tuple[str, str], ...]  # (item, why): not reached by any crosswalk
+    # (item, high|medium|low): how strongly the check's verdict bears on the item, where stated
+    confidence: tuple[tuple[str, str], ...] = ()
 
     @property
     def requirements(self) -> tuple[str, ...]:
@@ -62,7 +71,7 @@ def _ids(value: Any, where: str) -> tuple[str, ...]:
 def _entry(check: str, raw: Any, primary: str) -> CheckEvidence:
     if not isinstance(raw, dict):
         raise _fail(check, "must be a mapping with 'cites' and optional 'also' and 'direct'")
-    unknown = set(raw) - {"cites", "also", "direct"}
+    unknown = set(raw) - {"cites", "also", "direct", "confidence"}
     if unknown:
         raise _fail(check, f"unknown field(s) {', '.join(sorted(unknown))}")
     cites = _ids(raw.get("cites"), f"{check}.cites")
@@ -83,7 +92,17 @@ def _entry(check: str, raw: Any, primary: str) -> CheckEvidence:
     seen = [*cites, *also, *(i for i, _w in direct)]
     if len(set(seen)) != len(seen):
         raise _fail(check, "an ID appears in more than one of cites/also/direct")
-    return CheckEvidence(check, cites, also, tuple(direct))
+    confidence_raw = raw.get("confidence") or {}
+    if not isinstance(confidence_raw, dict):
+        raise _fail(f"{check}.confidence", "must map cited requirement IDs to high, medium or low")
+    confidence: list[tuple[str, str]] = []
+    for item, level in confidence_raw.items():
+        if str(item) not in seen:
+            raise _fail(f"{check}.confidence.{item}", "rates an ID the check does not cite")
+        if level not in _CONFIDENCE:
+            raise _fail(f"{check}.confidence.{item}", "must be one of high, medium, low")
+        confidence.append((str(item), str(level)))
+    return CheckEvidence(check, cites, also, tuple(direct), tuple(confidence))
 
 
 def parse_check_evidence(data: Any) -> dict[str, CheckEvidence]:
@@ -102,6 +121,12 @@ def load_check_evidence() -> dict[str, CheckEvidence]:
     """The check-to-requirement data, read once per process, in the file's (= run) order."""
     data = load_yaml_file(EVIDENCE_FILE, ref=EVIDENCE_FILE.name, fix=_FIX, error=CatalogDataError)
     return parse_check_evidence(data)
+
+
+def mapping_confidence(check: str) -> dict[str, str]:
+    """How strongly ``check`` evidences each item it rates (``{}`` when the data states none)."""
+    entry = load_check_evidence().get(check)
+    return dict(entry.confidence) if entry is not None else {}
 
 
 def crosswalk_reach(catalog: Catalog, ids: Iterable[str], hops: int = _HOPS) -> set[str]:

@@ -93,3 +93,15 @@ def test_a_pem_begin_and_end_line_side_by_side_end_the_key_scan() -> None:
     data = b"\0libssh2\0-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----\n\0" * 3
     hits = scan_file("/usr/lib/libssh2.so.1", data)  # returns at all: the regression was a hang
     assert len(hits) <= 3
+
+
+@pytest.mark.skipif(
+    not Path("/usr/sbin/sshd").is_file(), reason="openssh-server is installed by scripts/bootstrap"
+)
+def test_the_secret_scan_finishes_on_a_real_sshd() -> None:
+    """sshd carries an empty OPENSSH key template; the scan returns one candidate for it (which the
+    key checks then refuse, as it does not parse), not an endless stream."""
+    from securable.assess.facts.secrets import scan_file
+
+    data = Path("/usr/sbin/sshd").read_bytes()
+    assert len([h for h in scan_file("/usr/sbin/sshd", data) if h.kind == "private-key"]) <= 2

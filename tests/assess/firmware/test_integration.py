@@ -19,7 +19,10 @@ from securable.assess.engine import EngineOptions, run_assessment
 from securable.assess.model import TargetKind, Verdict
 from securable.assess.registry import checks_for
 from securable.assess.targets import FirmwareImage
+from tests.assess.firmware.cert_builders import make_certificate
 from tests.assess.firmware.conftest import RootFS
+from tests.assess.firmware.elf_builders import HARDENED, UNHARDENED, compile_program
+from tests.assess.firmware.kernel_builders import debian_config, with_options
 
 PKG = "Package: openssl\nStatus: install ok installed\nVersion: {v}\nArchitecture: armhf\n"
 OS_RELEASE = 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
@@ -55,6 +58,10 @@ def build_legacy(fs: RootFS) -> None:
     fs.write("/etc/opkg.conf", "src/gz base http://feed.example/base\noption check_signature 0\n")
     fs.write("/sbin/syslogd", b"\x7fELF", mode=0o755)
     fs.write("/etc/syslog.conf", "*.* /dev/null\n")
+    compile_program(fs.path("/usr/sbin/telnetd"), UNHARDENED)  # started by inetd, no NX/PIE/RELRO
+    expired_weak = make_certificate("Vendor Cloud CA", key="rsa1024", ca=True, starts=-800, days=730)
+    fs.write("/etc/cloud/ca.crt", expired_weak)
+    fs.write("/boot/config-6.1.0-legacy", debian_config())  # no forced module signatures, /proc/kcore
 
 
 def build_clean(fs: RootFS) -> None:
@@ -67,6 +74,9 @@ def build_clean(fs: RootFS) -> None:
     fs.write("/etc/tuf/root.json", json.dumps({"signed": {"_type": "root", "version": 1}, "signatures": []}))
     fs.write("/usr/sbin/rsyslogd", b"\x7fELF", mode=0o755)
     fs.write("/etc/rsyslog.conf", "auth,authpriv.* /var/log/auth.log\n")
+    compile_program(fs.path("/usr/bin/app"), HARDENED)
+    fs.write("/etc/app/device.crt", make_certificate("device-0001", days=3650))
+    fs.write("/boot/config-6.1.0-clean", with_options(debian_config(), MODULE_SIG_FORCE="y", PROC_KCORE=None))
 
 
 @pytest.fixture
@@ -122,6 +132,8 @@ def test_clean_directory_image_has_no_fail(tmp_path: Path, vulndb: Path) -> None
     by_check = {f.check: f.verdict for f in result.findings}
     assert by_check["fw.sbom.known-vulnerabilities"] is Verdict.PASS
     assert by_check["fw.credentials.empty-password"] is Verdict.PASS
+    for check in ("fw.hardening.binaries", "fw.certificates.validity", "fw.kernel.hardening-config"):
+        assert by_check[check] is Verdict.PASS, check
 
 
 @pytest.mark.integration

@@ -17,8 +17,11 @@ from securable.assess.facts._memo import fact
 from securable.assess.facts.accounts import Account, read_accounts
 from securable.assess.facts.binaries import COMPONENTS, BinaryComponent, BinaryHit, group_hits
 from securable.assess.facts.boot import BootEntry, has_init_configuration, read_boot_entries
+from securable.assess.facts.certificates import CERTIFICATES, Certificate
 from securable.assess.facts.content import ContentMatcher, ContentResults, content_pass
+from securable.assess.facts.elf import ELF_MATCHER, ElfBinary
 from securable.assess.facts.image_io import children
+from securable.assess.facts.kernel_config import KERNEL_CONFIG, KernelConfig
 from securable.assess.facts.package_files import PackagedFile, read_packaged_files, unchanged_owner
 from securable.assess.facts.secrets import SECRETS, SecretHit
 from securable.assess.facts.ssh import SshServer, read_ssh_server
@@ -31,7 +34,7 @@ __all__ = ["MATCHERS", "FirmwareView"]
 
 #: Every consumer of the shared byte pass; a fact that needs file contents adds its matcher here
 #: and reads its results from ``FirmwareView.content``.
-MATCHERS: tuple[ContentMatcher[object], ...] = (SECRETS, COMPONENTS)
+MATCHERS: tuple[ContentMatcher[object], ...] = (SECRETS, COMPONENTS, ELF_MATCHER, CERTIFICATES, KERNEL_CONFIG)
 
 
 class FirmwareView:
@@ -154,3 +157,18 @@ class FirmwareView:
         if path not in self._owners:
             self._owners[path] = unchanged_owner(self.image, self.packaged_files, path)
         return self._owners[path]
+
+    @fact
+    def binaries(self) -> list[ElfBinary]:
+        """The hardening of every ELF executable and shared library, from the shared byte pass."""
+        return self.content.of(ELF_MATCHER)
+
+    @fact
+    def certificates(self) -> list[Certificate]:
+        """Every X.509 certificate in the image (PEM anywhere, DER by name), from the shared byte pass."""
+        return self.content.of(CERTIFICATES)
+
+    @fact
+    def kernel_configs(self) -> list[KernelConfig]:
+        """Kernel configurations kept in the image (``.config``, ``config-*``, built-in IKCONFIG)."""
+        return self.content.of(KERNEL_CONFIG)

@@ -53,6 +53,15 @@ def outcome(summary: dict[str, int]) -> tuple[str, str]:
     return "ok", "Every requirement of the profile passed or does not apply."
 
 
+def _for_page(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Evidence as the page shows it: a long per-item table (``rows``: one per binary, one per
+    certificate) is counted, not printed; report.json keeps it whole."""
+    rows = evidence.get("rows")
+    if isinstance(rows, list) and len(rows) > 20:
+        return {**evidence, "rows": f"{len(rows)} rows: the full table is in report.json"}
+    return evidence
+
+
 def render(assessment: Assessment) -> bytes:
     data = assessment.to_json()  # display-safe strings (undecodable bytes already escaped)
     crosswalk = {c["id"]: c["verdict"] for c in data.get("crosswalk", [])}
@@ -65,7 +74,9 @@ def render(assessment: Assessment) -> bytes:
     findings = [
         {
             **f,
-            "evidence_text": json.dumps(f["evidence"], indent=2, ensure_ascii=False) if f["evidence"] else "",
+            "evidence_text": json.dumps(_for_page(f["evidence"]), indent=2, ensure_ascii=False)
+            if f["evidence"]
+            else "",
             "fix": fixes.get(f["check"]) if f["verdict"] in ("fail", "inconclusive", "manual") else None,
         }
         for f in data["findings"]

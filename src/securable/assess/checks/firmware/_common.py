@@ -7,10 +7,24 @@ as a named fact, not here.
 
 from __future__ import annotations
 
-from securable.assess.check import NotApplicable
-from securable.assess.model import Location
+from typing import TYPE_CHECKING
 
-__all__ = ["no_accounts", "no_password_hashes"]
+from securable.assess.check import NotApplicable
+from securable.assess.model import AssessmentContext, Location, TargetKind
+
+if TYPE_CHECKING:
+    from securable.assess.targets.declaration import Declaration
+
+__all__ = ["declaration_of", "no_accounts", "no_password_hashes"]
+
+
+def declaration_of(context: AssessmentContext | None) -> Declaration | None:
+    """The run's ``product.yaml`` when one was given: firmware checks that weigh what they find
+    against the manufacturer's statement (declared ports, the end of support) read it here."""
+    if context is None:
+        return None
+    declaration = context.targets.get(TargetKind.DECLARATION)
+    return declaration if declaration is not None and hasattr(declaration, "support") else None
 
 
 def no_accounts() -> NotApplicable:
