@@ -10,7 +10,9 @@ Two sources, the strongest first:
 
 Programs a boot script uses as plumbing (the shell, ``start-stop-daemon``, ``mount``, gettys
 on the console) are not services and are left out, so BusyBox counts as network-facing when an
-init script starts its ``httpd`` or ``telnetd``, not because the script calls ``mount``.
+init script starts its ``httpd`` or ``telnetd``, not because the script calls ``mount``. Daemons
+that serve only the device itself (``syslogd``, ``klogd``, ``crond``, ``udevd``, …) are left out
+too: a BusyBox started as the local syslog daemon is not reachable from the network.
 """
 
 from __future__ import annotations
@@ -37,7 +39,11 @@ _PLUMBING_WORDS = """sh bash dash ash busybox start-stop-daemon test [ echo prin
     sysctl udevadm ip hostname basename dirname readlink stty cp mv ls getty agetty mingetty login
     sulogin cttyhack ifconfig route expr head tail wc sort uniq xargs find which mktemp tee init
     telinit runlevel halt reboot poweroff shutdown update-rc.d invoke-rc.d service flock seq"""
-_PLUMBING = frozenset(_PLUMBING_WORDS.split())
+# Daemons that run from boot but serve only the device itself (local log sockets, the kernel log,
+# timers, device events): started at boot is not the same as reachable from the network.
+_LOCAL_DAEMON_WORDS = """syslogd klogd rsyslogd syslog-ng logd crond cron atd anacron udevd systemd-udevd
+    mdev watchdog acpid dbus-daemon hwclock hotplug"""
+_PLUMBING = frozenset(_PLUMBING_WORDS.split()) | frozenset(_LOCAL_DAEMON_WORDS.split())
 
 
 @dataclass
