@@ -209,12 +209,12 @@ def run_assessment(
     options = options or EngineOptions()
     catalog = catalog or load_catalog()
     profile = catalog.profile(options.profile)
-    if checks is None:
-        from securable.assess.registry import all_checks
-
-        checks = all_checks()
     raw_targets = targets
     targets = _views(targets, options.fetch_docs)
+    if checks is None:
+        from securable.assess.registry import checks_for
+
+        checks = checks_for(targets)  # only the families of the targets at hand are imported
     # A vendor blob: firmware checks run once per root filesystem (see blob_coverage).
     fmap = firmware_map(raw_targets.get(TargetKind.FIRMWARE))
     units: list[tuple[str | None, Any]] = []

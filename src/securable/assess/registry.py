@@ -26,6 +26,18 @@ __all__ = ["RegistryError", "all_checks", "check_by_id", "checks_for", "discover
 
 _PACKAGE = "securable.assess.checks"
 
+#: The check family (sub-package of ``checks``) of each target kind: a run imports only the
+#: families of the targets it has, so a firmware-only run never loads the web or app libraries.
+FAMILIES: dict[TargetKind, str] = {
+    TargetKind.FIRMWARE: "firmware",
+    TargetKind.HOST: "network",
+    TargetKind.DECLARATION: "declaration",
+    TargetKind.DOCUMENTS: "documents",
+    TargetKind.APP: "app",
+    TargetKind.WEB: "web",
+    TargetKind.TRAFFIC: "traffic",
+}
+
 
 class RegistryError(RuntimeError):
     """A check module breaks the one-module-one-check rule or lacks its evidence data."""
@@ -79,9 +91,23 @@ def all_checks() -> tuple[type[Check[Any]], ...]:
 
 
 def checks_for(kinds: Iterable[TargetKind]) -> list[type[Check[Any]]]:
-    """The registered checks whose target is one of ``kinds``, in registry order."""
-    wanted = set(kinds)
-    return [c for c in all_checks() if c.target in wanted]
+    """The registered checks whose target is one of ``kinds``, in registry order, importing only
+    the check families of those kinds (a kind without a family falls back to every check)."""
+    return list(_checks_for(frozenset(kinds)))
+
+
+@functools.cache
+def _checks_for(wanted: frozenset[TargetKind]) -> tuple[type[Check[Any]], ...]:
+    if any(kind not in FAMILIES for kind in wanted):
+        return tuple(c for c in all_checks() if c.target in wanted)
+    order = {check_id: n for n, check_id in enumerate(load_check_evidence())}
+    found = [
+        c
+        for kind in wanted
+        for c in discover_checks(f"{_PACKAGE}.{FAMILIES[kind]}")
+        if c.target in wanted and c.id in order
+    ]
+    return tuple(sorted(found, key=lambda c: order[c.id]))
 
 
 def check_by_id(check_id: str) -> type[Check[Any]]:
