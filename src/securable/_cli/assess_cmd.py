@@ -21,6 +21,7 @@ from securable._cli.firmware_open import open_firmware
 from securable._cli.outdir import check_output_folder
 from securable._cli.output import print_json, print_table
 from securable._cli.summary import failure_lines, progress_line
+from securable._cli.terminal_bar import terminal_bar
 from securable.assess import netscan
 from securable.assess.engine import DEFAULT_TIMEOUT, EngineOptions, ProgressEvent, run_assessment
 from securable.assess.model import TargetKind
@@ -73,33 +74,20 @@ def _list_checks(as_json: bool) -> None:
 @contextlib.contextmanager
 def _progress_reporter() -> Any:
     """A callback for engine progress: a rich bar on a terminal, plain lines otherwise."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    if console.is_terminal:
-        with Progress(
-            TextColumn("[bold]assess"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=None)
+    with terminal_bar("assess") as update:
+        if update is not None:
 
             def on_event(event: ProgressEvent) -> None:
-                bar.update(task, total=event.total, completed=event.done, description=event.check)
+                update(total=event.total, completed=event.done, description=event.check)
 
             yield on_event
-        return
+            return
 
-    def plain(event: ProgressEvent) -> None:
-        sys.stderr.write(progress_line(event) + "\n")
-        sys.stderr.flush()
+        def plain(event: ProgressEvent) -> None:
+            sys.stderr.write(progress_line(event) + "\n")
+            sys.stderr.flush()
 
-    yield plain
+        yield plain
 
 
 def _live_host_class() -> Any:
