@@ -152,7 +152,7 @@ def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
 
 DEVICE = """
 import socket, ssl, sys, time
-time.sleep(0.3)
+sys.stdin.readline()  # the watch is running: connect now
 tls, plain, collector = (int(p) for p in sys.argv[1:4])
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", tls)))
@@ -167,9 +167,12 @@ time.sleep(0.3)
 
 def _watch(ports: dict[str, int]) -> Any:
     proc = subprocess.Popen([sys.executable, "-c", DEVICE, str(ports["tls"]), str(ports["plain"]),
-                             str(ports["collector"])])  # fmt: skip
+                             str(ports["collector"])], stdin=subprocess.PIPE)  # fmt: skip
     try:
         watch = ConnectionWatch(component="unit", pid=proc.pid).start()
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")  # only now: a loaded machine may take long to start the watch
+        proc.stdin.close()
         proc.wait(timeout=20)
         time.sleep(0.05)
         return watch.stop()
