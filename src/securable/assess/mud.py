@@ -67,7 +67,7 @@ def _peer(component: Component | None) -> tuple[str, str] | None:
     """``("ipv4"|"ipv6"|"dns", value)`` for a peer component, or None without an address."""
     if component is None:
         return None
-    host = component.address or (urlsplit(component.base_url).hostname if component.base_url else "") or ""
+    host = next(iter(component.hosts), "")
     if not host:
         return None
     try:

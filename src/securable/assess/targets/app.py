@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from securable.assess.facts._memo import fact
 from securable.assess.facts.secrets import SCAN_LIMIT, SecretHit, scan_file
@@ -40,6 +39,7 @@ __all__ = ["AndroidApp", "AppComponent", "AppLimits", "NetworkSecurityConfig"]
 _ANDROID = "{http://schemas.android.com/apk/res/android}"
 _URL = re.compile(rb"(https?|wss?|mqtts?)://([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?")
 _COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
+_LAUNCHER = {"android.intent.action.MAIN", "android.intent.category.LAUNCHER"}
 # Hosts in the Android and XML namespaces that every app carries; they are not connections.
 _FRAMEWORK_HOSTS = frozenset(
     {"schemas.android.com", "www.w3.org", "ns.adobe.com", "xmlpull.org", "apache.org", "www.apache.org"}
@@ -64,6 +64,7 @@ class AppComponent:
     exported: bool
     explicit: bool  # android:exported was written; False when it follows from intent filters
     permission: str | None
+    launcher: bool = False  # the MAIN/LAUNCHER activity, exported by necessity for the home screen
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,16 @@ class AndroidApp:
             permission = element.get(_ANDROID + "permission")
             if tag == "provider":
                 permission = permission or element.get(_ANDROID + "readPermission")
-            out.append(AppComponent(tag, name, exported, written is not None, permission))
+            launcher = (
+                tag in ("activity", "activity-alias")
+                and {
+                    child.get(_ANDROID + "name")
+                    for intent in element.findall("intent-filter")
+                    for child in intent
+                }
+                >= _LAUNCHER
+            )
+            out.append(AppComponent(tag, name, exported, written is not None, permission, launcher))
         return out
 
     # --- network security configuration ----------------------------------------------------------
@@ -334,12 +344,6 @@ class AndroidApp:
     def unread(self) -> list[str]:
         """Members left unread because the total read cap was reached."""
         return self.scan[2]
-
-
-def host_of(url: str) -> str:
-    """The host part of a declared URL or address, lower-cased."""
-    parsed = urlsplit(url if "://" in url else "//" + url)
-    return (parsed.hostname or "").lower()
 
 
 def _parse(path: Path) -> Any:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from securable.errors import DeclarationError
 
@@ -52,6 +53,16 @@ class Component:
     def reachable(self) -> bool:
         """True when the declaration says how to reach the component at all."""
         return bool(self.firmware or self.address or self.base_url or self.package)
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Where the component is declared to be: its address, then the host of its base URL."""
+        out = [self.address] if self.address else []
+        if self.base_url:
+            host = urlsplit(self.base_url).hostname
+            if host:
+                out.append(host)
+        return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from securable.assess.check import AppCheck, NotApplicable, Remediation
 from securable.assess.model import Finding, Location, Severity, TargetKind, Verdict
-from securable.assess.targets.app import AndroidApp, host_of
+from securable.assess.targets.app import AndroidApp
 from securable.assess.targets.declaration import Declaration
 
 #: Members whose URLs are documentation (licences, notices, signing data), not connections.
@@ -21,12 +21,8 @@ def _declared_hosts(declaration: Declaration) -> tuple[list[str], set[str]]:
         if connection.source not in apps:
             continue
         peer = declaration.component(connection.target)
-        if peer is None:
-            continue
-        for where in (peer.base_url, peer.address):
-            host = host_of(where) if where else ""
-            if host:
-                hosts.add(host)
+        if peer is not None:
+            hosts.update(host.strip("[]").lower() for host in peer.hosts)
     return apps, hosts
 
 

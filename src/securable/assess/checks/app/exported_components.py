@@ -6,30 +6,7 @@ from collections.abc import Iterable
 
 from securable.assess.check import AppCheck, Remediation
 from securable.assess.model import Finding, Location, Severity, Verdict
-from securable.assess.targets.app import AndroidApp, AppComponent
-
-_LAUNCHER = ("android.intent.action.MAIN", "android.intent.category.LAUNCHER")
-
-
-def _is_launcher(target: AndroidApp, component: AppComponent) -> bool:
-    """The launcher activity must be exported for the home screen to start the app."""
-    if component.kind not in ("activity", "activity-alias"):
-        return False
-    application = target.manifest.find("application")
-    if application is None:
-        return False
-    for element in application:
-        name = element.get("{http://schemas.android.com/apk/res/android}name") or ""
-        full = target.package + name if name.startswith(".") else name
-        if full != component.name:
-            continue
-        values = {
-            child.get("{http://schemas.android.com/apk/res/android}name")
-            for intent in element.findall("intent-filter")
-            for child in intent
-        }
-        return all(v in values for v in _LAUNCHER)
-    return False
+from securable.assess.targets.app import AndroidApp
 
 
 class ExportedComponentsCheck(AppCheck):
@@ -55,9 +32,7 @@ class ExportedComponentsCheck(AppCheck):
 
     def run(self, target: AndroidApp) -> Iterable[Finding]:
         location = Location(path=f"{target.ref}!AndroidManifest.xml")
-        open_components = [
-            c for c in target.components if c.exported and not c.permission and not _is_launcher(target, c)
-        ]
+        open_components = [c for c in target.components if c.exported and not c.permission and not c.launcher]
         for component in open_components:
             how = "android:exported=true" if component.explicit else "an intent filter (exported implicitly)"
             yield self.finding(

@@ -55,18 +55,6 @@ def _same_address(text: str, remote: str) -> bool:
     return False
 
 
-def component_addresses(component: Component) -> tuple[str, ...]:
-    """The addresses a component is declared at (its address, the host of its base URL)."""
-    out = []
-    if component.address:
-        out.append(component.address)
-    if component.base_url:
-        host = urlsplit(component.base_url).hostname
-        if host:
-            out.append(host)
-    return tuple(out)
-
-
 def _port(connection: Connection, target: Component | None) -> int | None:
     if connection.port is not None:
         return connection.port
@@ -87,7 +75,7 @@ def matches(connection: Connection, target: Component | None, observed: Observed
     port = _port(connection, target)
     if port is not None and port != observed.remote_port:
         return False
-    addresses = component_addresses(target) if target is not None else ()
+    addresses = target.hosts if target is not None else ()
     if addresses and not any(_same_address(a, observed.remote) for a in addresses):
         return False
     return port is not None or bool(addresses)
