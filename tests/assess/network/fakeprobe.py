@@ -1,6 +1,7 @@
 """A scripted :class:`~securable.assess.targets.host.Probe` for fast tests of check logic.
 
-Each behaviour is a dict keyed by port; anything not scripted behaves like a closed port. Every
+Each behaviour is a dict keyed by port; anything not scripted behaves like a closed port (the
+seams it does not script come from :class:`~securable.assess.targets.host.probe.Silent`). Every
 check using it also has a test against a real peer.
 """
 
@@ -11,20 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from securable.assess.netclients import TelnetOutcome
-from securable.assess.targets.host import (
-    CoapResponse,
-    HttpResponse,
-    MdnsService,
-    MqttOutcome,
-    SnmpAnswer,
-    SshAuthMethods,
-    TlsHandshake,
-)
+from securable.assess.targets.host import HttpResponse, SshAuthMethods, TlsHandshake
+from securable.assess.targets.host.probe import Silent
 
 
 @dataclass
-class FakeProbe:
+class FakeProbe(Silent):
     open: set[int] = field(default_factory=set)
     banners: dict[int, bytes] = field(default_factory=dict)
     replies: dict[tuple[int, bytes], bytes] = field(default_factory=dict)
@@ -72,37 +65,3 @@ class FakeProbe:
         self.calls.append(("ssh_login", port))
         users = self.ssh_users.get(port)
         return None if users is None else (username, password) in users
-
-    def mqtt_connect(
-        self, address: str, port: int, *, tls: bool, username: str | None = None, password: str | None = None
-    ) -> MqttOutcome | None:
-        return None
-
-    def telnet_login(self, address: str, port: int, username: str, password: str) -> TelnetOutcome | None:
-        return None
-
-    def udp_scan(self, address: str, ports: Sequence[int]) -> Mapping[int, str]:
-        return {}
-
-    def udp_exchange(self, address: str, port: int, send: bytes, *, wait: float = 1.0) -> bytes | None:
-        return None
-
-    def snmp_get(
-        self, address: str, port: int, *, version: str, community: str | None = None, user: str | None = None
-    ) -> SnmpAnswer | None:
-        return None
-
-    def coap_request(
-        self,
-        address: str,
-        port: int,
-        method: str,
-        path: str,
-        *,
-        payload: bytes = b"",
-        if_match: bytes | None = None,
-    ) -> CoapResponse | None:
-        return None
-
-    def mdns_services(self, address: str, port: int = 5353) -> Sequence[MdnsService] | None:
-        return None
