@@ -75,8 +75,13 @@ def discover_checks(package: str = _PACKAGE) -> list[type[Check[Any]]]:
 @functools.cache
 def all_checks() -> tuple[type[Check[Any]], ...]:
     """Every registered check, in the order of the evidence data."""
+    return _in_evidence_order(discover_checks())
+
+
+def _in_evidence_order(checks: list[type[Check[Any]]]) -> tuple[type[Check[Any]], ...]:
+    """``checks`` in the order of the evidence data; a duplicate id or a check without evidence
+    data is a :class:`RegistryError`."""
     order = {check_id: n for n, check_id in enumerate(load_check_evidence())}
-    checks = discover_checks()
     ids = [c.id for c in checks]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -100,14 +105,8 @@ def checks_for(kinds: Iterable[TargetKind]) -> list[type[Check[Any]]]:
 def _checks_for(wanted: frozenset[TargetKind]) -> tuple[type[Check[Any]], ...]:
     if any(kind not in FAMILIES for kind in wanted):
         return tuple(c for c in all_checks() if c.target in wanted)
-    order = {check_id: n for n, check_id in enumerate(load_check_evidence())}
-    found = [
-        c
-        for kind in wanted
-        for c in discover_checks(f"{_PACKAGE}.{FAMILIES[kind]}")
-        if c.target in wanted and c.id in order
-    ]
-    return tuple(sorted(found, key=lambda c: order[c.id]))
+    found = [c for kind in wanted for c in discover_checks(f"{_PACKAGE}.{FAMILIES[kind]}")]
+    return tuple(c for c in _in_evidence_order(found) if c.target in wanted)
 
 
 def check_by_id(check_id: str) -> type[Check[Any]]:
